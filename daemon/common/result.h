@@ -1,0 +1,90 @@
+// Result type for likely failures (bad input, I/O, third-party errors). g++ 12 in C++20 mode has no
+// std::expected, so Kinvault carries its own small one. Exceptions stay for programming errors.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace kinvault {
+
+// Error codes are transport-neutral; the HTTP layer maps them to statuses in one place (http/errors.cpp).
+enum class Errc {
+    invalid_input,        // the request is malformed or a field is wrong
+    not_found,            // no such object, or the caller may not know it exists (same answer on purpose)
+    unauthenticated,      // no valid session or wrong credentials
+    forbidden,            // authenticated but the role may not perform the action (never for object reads)
+    conflict,             // state does not allow the action (e.g. already accepted)
+    payload_too_large,    // upload over the configured limit
+    unsupported_media,    // not a PDF
+    unprocessable,        // a PDF we refuse: malformed, encrypted, too deep, too slow
+    integrity,            // stored data failed authentication (tampered, truncated, reordered)
+    rate_limited,         // too many attempts
+    gone,                 // expired invitation or link
+    unavailable,          // a dependency (audit log, worker) cannot serve; fail closed
+    internal,             // a bug or an unexpected library error
+};
+
+[[nodiscard]] const char* errc_name(Errc code) noexcept;
+
+struct Error {
+    Errc code{Errc::internal};
+    std::string message;
+};
+
+[[nodiscard]] inline Error make_error(Errc code, std::string message) {
+    return Error{code, std::move(message)};
+}
+
+template <typename T>
+class [[nodiscard]] Result {
+public:
+    Result(T value) : m_state(std::in_place_index<0>, std::move(value)) {}
+    Result(Error error) : m_state(std::in_place_index<1>, std::move(error)) {}
+
+    [[nodiscard]] bool ok() const noexcept { return m_state.index() == 0; }
+    explicit operator bool() const noexcept { return ok(); }
+
+    [[nodiscard]] T& value() & { return std::get<0>(m_state); }
+    [[nodiscard]] const T& value() const& { return std::get<0>(m_state); }
+    [[nodiscard]] T&& value() && { return std::get<0>(std::move(m_state)); }
+    T* operator->() { return &std::get<0>(m_state); }
+    const T* operator->() const { return &std::get<0>(m_state); }
+    T& operator*() & { return std::get<0>(m_state); }
+    const T& operator*() const& { return std::get<0>(m_state); }
+
+    [[nodiscard]] const Error& error() const& { return std::get<1>(m_state); }
+    [[nodiscard]] Error&& error() && { return std::get<1>(std::move(m_state)); }
+
+private:
+    std::variant<T, Error> m_state;
+};
+
+template <>
+class [[nodiscard]] Result<void> {
+public:
+    Result() = default;
+    Result(Error error) : m_error(std::move(error)), m_failed(true) {}
+
+    [[nodiscard]] bool ok() const noexcept { return !m_failed; }
+    explicit operator bool() const noexcept { return ok(); }
+    [[nodiscard]] const Error& error() const& { return m_error; }
+    [[nodiscard]] Error&& error() && { return std::move(m_error); }
+
+private:
+    Error m_error;
+    bool m_failed{false};
+};
+
+using Status = Result<void>;
+
+} // namespace kinvault
+
+// Propagate an error from an expression returning Result<...>.
+#define KV_TRY(expr)                                                                                         \
+    do {                                                                                                     \
+        auto kv_try_result_ = (expr);                                                                        \
+        if (!kv_try_result_.ok()) {                                                                          \
+            return std::move(kv_try_result_).error();                                                        \
+        }                                                                                                    \
+    } while (false)
