@@ -10,6 +10,8 @@ const char* errc_name(Errc code) noexcept {
         return "not_found";
     case Errc::unauthenticated:
         return "unauthenticated";
+    case Errc::second_factor:
+        return "totp_required";
     case Errc::forbidden:
         return "forbidden";
     case Errc::conflict:

@@ -13,6 +13,7 @@ enum class Errc {
     invalid_input,        // the request is malformed or a field is wrong
     not_found,            // no such object, or the caller may not know it exists (same answer on purpose)
     unauthenticated,      // no valid session or wrong credentials
+    second_factor,        // password right, a TOTP code is needed (or was wrong)
     forbidden,            // authenticated but the role may not perform the action (never for object reads)
     conflict,             // state does not allow the action (e.g. already accepted)
     payload_too_large,    // upload over the configured limit

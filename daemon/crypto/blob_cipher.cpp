@@ -1,1 +1,205 @@
-// Placeholder: implemented in a following commit.
+#include "crypto/blob_cipher.h"
+
+#include <cstring>
+#include <sodium.h>
+#include <stdexcept>
+
+namespace kinvault::crypto {
+
+namespace {
+
+constexpr std::uint8_t k_magic[4] = {'K', 'V', 'B', '1'};
+constexpr std::size_t k_header = crypto_secretstream_xchacha20poly1305_HEADERBYTES;
+constexpr std::size_t k_abytes = crypto_secretstream_xchacha20poly1305_ABYTES;
+constexpr std::size_t k_cipher_chunk = k_blob_chunk + k_abytes;
+
+} // namespace
+
+std::uint64_t blob_ciphertext_size(std::uint64_t plaintext_size) {
+    const std::uint64_t full = plaintext_size / k_blob_chunk;
+    // The final chunk is always present (possibly empty), so a stream that ends exactly on a chunk boundary
+    // still proves its end.
+    return sizeof k_magic + k_header + full * k_cipher_chunk + (plaintext_size % k_blob_chunk) + k_abytes;
+}
+
+struct BlobEncryptor::State {
+    crypto_secretstream_xchacha20poly1305_state st{};
+    std::string ad;
+    ByteSink sink;
+    Secret buffer{k_blob_chunk};
+    std::size_t filled{0};
+    Bytes out = Bytes(k_cipher_chunk);
+    bool finished{false};
+    bool failed{false};
+
+    bool emit(unsigned char tag) {
+        unsigned long long len = 0;
+        crypto_secretstream_xchacha20poly1305_push(&st, out.data(), &len, buffer.data(), filled,
+                                                   reinterpret_cast<const unsigned char*>(ad.data()), ad.size(),
+                                                   tag);
+        filled = 0;
+        if (!sink(out.data(), static_cast<std::size_t>(len))) {
+            failed = true;
+        }
+        return !failed;
+    }
+};
+
+BlobEncryptor::BlobEncryptor(const Secret& data_key, std::string associated_data, ByteSink sink)
+    : m_state(std::make_unique<State>()) {
+    ensure_sodium();
+    if (data_key.size() != crypto_secretstream_xchacha20poly1305_KEYBYTES) {
+        throw std::invalid_argument("BlobEncryptor: wrong key size");
+    }
+    m_state->ad = std::move(associated_data);
+    m_state->sink = std::move(sink);
+    std::uint8_t head[sizeof k_magic + k_header];
+    std::memcpy(head, k_magic, sizeof k_magic);
+    crypto_secretstream_xchacha20poly1305_init_push(&m_state->st, head + sizeof k_magic, data_key.data());
+    if (!m_state->sink(head, sizeof head)) {
+        m_state->failed = true;
+    }
+}
+
+BlobEncryptor::~BlobEncryptor() { sodium_memzero(&m_state->st, sizeof m_state->st); }
+
+bool BlobEncryptor::write(const std::uint8_t* data, std::size_t size) {
+    State& s = *m_state;
+    if (s.failed || s.finished) {
+        return false;
+    }
+    while (size > 0) {
+        const std::size_t take = std::min(size, k_blob_chunk - s.filled);
+        std::memcpy(s.buffer.data() + s.filled, data, take);
+        s.filled += take;
+        data += take;
+        size -= take;
+        if (s.filled == k_blob_chunk && !s.emit(0)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool BlobEncryptor::finish() {
+    State& s = *m_state;
+    if (s.failed || s.finished) {
+        return false;
+    }
+    s.finished = true;
+    return s.emit(crypto_secretstream_xchacha20poly1305_TAG_FINAL);
+}
+
+struct BlobDecryptor::State {
+    crypto_secretstream_xchacha20poly1305_state st{};
+    std::string ad;
+    ByteSink sink;
+    Secret key;
+    Bytes pending;
+    Secret plain{k_blob_chunk};
+    bool started{false};
+    bool final_seen{false};
+    bool failed{false};
+    std::uint64_t chunk_index{0};
+
+    Status process_chunk(const std::uint8_t* c, std::size_t len) {
+        unsigned long long out_len = 0;
+        unsigned char tag = 0;
+        if (crypto_secretstream_xchacha20poly1305_pull(&st, plain.data(), &out_len, &tag, c, len,
+                                                       reinterpret_cast<const unsigned char*>(ad.data()),
+                                                       ad.size()) != 0) {
+            return make_error(Errc::integrity, "stored document chunk " + std::to_string(chunk_index) +
+                                                   " failed authentication (modified, reordered or misplaced)");
+        }
+        ++chunk_index;
+        if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
+            final_seen = true;
+        } else if (tag != 0) {
+            return make_error(Errc::integrity, "stored document has an unexpected chunk tag");
+        }
+        if (out_len > 0 && !sink(plain.data(), static_cast<std::size_t>(out_len))) {
+            return make_error(Errc::unavailable, "the reader stopped");
+        }
+        return {};
+    }
+};
+
+BlobDecryptor::BlobDecryptor(const Secret& data_key, std::string associated_data, ByteSink sink)
+    : m_state(std::make_unique<State>()) {
+    ensure_sodium();
+    m_state->ad = std::move(associated_data);
+    m_state->sink = std::move(sink);
+    m_state->key = data_key.clone();
+}
+
+BlobDecryptor::~BlobDecryptor() { sodium_memzero(&m_state->st, sizeof m_state->st); }
+
+Status BlobDecryptor::feed(const std::uint8_t* data, std::size_t size) {
+    State& s = *m_state;
+    if (s.failed) {
+        return make_error(Errc::integrity, "stored document failed authentication");
+    }
+    s.pending.insert(s.pending.end(), data, data + size);
+    std::size_t pos = 0;
+    if (!s.started) {
+        if (s.pending.size() < sizeof k_magic + k_header) {
+            return {};
+        }
+        if (std::memcmp(s.pending.data(), k_magic, sizeof k_magic) != 0) {
+            s.failed = true;
+            return make_error(Errc::integrity, "stored document is not a Kinvault blob");
+        }
+        if (crypto_secretstream_xchacha20poly1305_init_pull(&s.st, s.pending.data() + sizeof k_magic,
+                                                            s.key.data()) != 0) {
+            s.failed = true;
+            return make_error(Errc::integrity, "stored document header is invalid");
+        }
+        s.started = true;
+        pos = sizeof k_magic + k_header;
+    }
+    // Keep a whole chunk back until more arrives: only at finish() do we know whether a short tail is last.
+    while (s.pending.size() - pos > k_cipher_chunk) {
+        if (s.final_seen) {
+            s.failed = true;
+            return make_error(Errc::integrity, "stored document continues after its final chunk");
+        }
+        Status st = s.process_chunk(s.pending.data() + pos, k_cipher_chunk);
+        if (!st) {
+            s.failed = true;
+            return st;
+        }
+        pos += k_cipher_chunk;
+    }
+    s.pending.erase(s.pending.begin(), s.pending.begin() + static_cast<std::ptrdiff_t>(pos));
+    return {};
+}
+
+Status BlobDecryptor::finish() {
+    State& s = *m_state;
+    if (s.failed) {
+        return make_error(Errc::integrity, "stored document failed authentication");
+    }
+    if (!s.started) {
+        return make_error(Errc::integrity, "stored document is truncated (no header)");
+    }
+    if (s.final_seen) {
+        if (!s.pending.empty()) {
+            return make_error(Errc::integrity, "stored document continues after its final chunk");
+        }
+        return {};
+    }
+    if (s.pending.size() < k_abytes) {
+        return make_error(Errc::integrity, "stored document is truncated");
+    }
+    Status st = s.process_chunk(s.pending.data(), s.pending.size());
+    s.pending.clear();
+    if (!st) {
+        return st;
+    }
+    if (!s.final_seen) {
+        return make_error(Errc::integrity, "stored document is truncated (final chunk missing)");
+    }
+    return {};
+}
+
+} // namespace kinvault::crypto
