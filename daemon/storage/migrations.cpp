@@ -1,1 +1,59 @@
-// Placeholder: implemented in a following commit.
+#include "storage/migrations.h"
+
+namespace kinvault::storage {
+
+const std::vector<Migration>& sqlite_migrations() {
+    static const std::vector<Migration> migrations = {
+        {1,
+         "foundation: accounts, sessions, cases, parties, documents, audit log",
+         {
+             "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+             "CREATE TABLE sealed_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+             "CREATE TABLE users ("
+             " id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('clinician','member')),"
+             " email_index TEXT NOT NULL UNIQUE, email_sealed BLOB NOT NULL, name_sealed BLOB NOT NULL,"
+             " password_hash TEXT NOT NULL DEFAULT '', totp_sealed BLOB NOT NULL DEFAULT x'',"
+             " totp_last_step INTEGER NOT NULL DEFAULT -1, created_at INTEGER NOT NULL,"
+             " disabled INTEGER NOT NULL DEFAULT 0)",
+             "CREATE TABLE sessions ("
+             " token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+             " csrf_hash TEXT NOT NULL DEFAULT '', auth_method TEXT NOT NULL, client_address TEXT NOT NULL,"
+             " created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL, expires_at INTEGER NOT NULL)",
+             "CREATE INDEX sessions_user ON sessions(user_id)",
+             "CREATE TABLE login_failures (key TEXT NOT NULL, at INTEGER NOT NULL)",
+             "CREATE INDEX login_failures_key ON login_failures(key, at)",
+             "CREATE TABLE cases ("
+             " id TEXT PRIMARY KEY, name_sealed BLOB NOT NULL, mode TEXT NOT NULL CHECK (mode IN ('open','closed')),"
+             " created_by TEXT NOT NULL REFERENCES users(id), created_at INTEGER NOT NULL,"
+             " status TEXT NOT NULL DEFAULT 'active')",
+             "CREATE TABLE parties ("
+             " id TEXT PRIMARY KEY, case_id TEXT NOT NULL REFERENCES cases(id), role TEXT NOT NULL,"
+             " name_sealed BLOB NOT NULL, email_sealed BLOB NOT NULL, email_index TEXT NOT NULL,"
+             " represents TEXT NOT NULL DEFAULT '', user_id TEXT NOT NULL DEFAULT '',"
+             " status TEXT NOT NULL DEFAULT 'invited', date_of_birth TEXT NOT NULL DEFAULT '',"
+             " created_at INTEGER NOT NULL)",
+             "CREATE INDEX parties_case ON parties(case_id)",
+             "CREATE INDEX parties_user ON parties(user_id)",
+             "CREATE TABLE invitations ("
+             " token_hash TEXT PRIMARY KEY, party_id TEXT NOT NULL REFERENCES parties(id),"
+             " case_id TEXT NOT NULL REFERENCES cases(id), created_by TEXT NOT NULL,"
+             " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER NOT NULL DEFAULT 0)",
+             "CREATE TABLE documents ("
+             " id TEXT PRIMARY KEY, case_id TEXT NOT NULL REFERENCES cases(id), type TEXT NOT NULL,"
+             " created_by TEXT NOT NULL, created_by_party TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL,"
+             " current_version INTEGER NOT NULL, state TEXT NOT NULL, category TEXT NOT NULL DEFAULT '',"
+             " sensitivity TEXT NOT NULL DEFAULT '')",
+             "CREATE INDEX documents_case ON documents(case_id)",
+             "CREATE TABLE document_versions ("
+             " document_id TEXT NOT NULL REFERENCES documents(id), version INTEGER NOT NULL,"
+             " blob_id TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, sha256 TEXT NOT NULL, pages INTEGER NOT NULL,"
+             " uploaded_by TEXT NOT NULL, uploaded_at INTEGER NOT NULL, title_sealed BLOB NOT NULL,"
+             " filename_sealed BLOB NOT NULL, kek_version INTEGER NOT NULL, wrapped_key BLOB NOT NULL,"
+             " PRIMARY KEY (document_id, version))",
+             "CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL, leaf_hash BLOB NOT NULL)",
+         }},
+    };
+    return migrations;
+}
+
+} // namespace kinvault::storage

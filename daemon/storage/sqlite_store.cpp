@@ -1,1 +1,680 @@
-// Placeholder: implemented in a following commit.
+#include "storage/migrations.h"
+#include "storage/store.h"
+
+#include <Poco/Data/LOB.h>
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/SessionPool.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+
+#include <mutex>
+
+namespace kinvault::storage {
+
+namespace {
+
+using Poco::Data::RecordSet;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+
+Poco::Data::BLOB to_blob(const Bytes& b) { return Poco::Data::BLOB(b.data(), b.size()); }
+
+std::string str(const RecordSet& rs, std::size_t row, const std::string& col) {
+    const Poco::Dynamic::Var v = rs.value(col, row);
+    return v.isEmpty() ? std::string() : v.convert<std::string>();
+}
+
+std::int64_t i64(const RecordSet& rs, std::size_t row, const std::string& col) {
+    const Poco::Dynamic::Var v = rs.value(col, row);
+    return v.isEmpty() ? 0 : v.convert<Poco::Int64>();
+}
+
+Bytes blob(const RecordSet& rs, std::size_t row, const std::string& col) {
+    const Poco::Dynamic::Var v = rs.value(col, row);
+    if (v.isEmpty()) {
+        return {};
+    }
+    if (v.type() == typeid(Poco::Data::BLOB)) {
+        const auto& b = v.extract<Poco::Data::BLOB>();
+        return Bytes(b.rawContent(), b.rawContent() + b.size());
+    }
+    const std::string s = v.convert<std::string>();
+    return Bytes(s.begin(), s.end());
+}
+
+template <typename... Args>
+void bind_all(Statement& st, const Args&... args) {
+    (st.addBind(Poco::Data::Keywords::bind(args)), ...);
+}
+
+Error db_error(const char* what, const Poco::Exception& e) {
+    if (dynamic_cast<const Poco::Data::SQLite::ConstraintViolationException*>(&e) != nullptr) {
+        return make_error(Errc::conflict, std::string(what) + ": already exists or violates a constraint");
+    }
+    return make_error(Errc::unavailable, std::string(what) + ": database error: " + e.displayText());
+}
+
+UserRecord user_from(const RecordSet& rs, std::size_t r) {
+    UserRecord u;
+    u.id = str(rs, r, "id");
+    u.kind = str(rs, r, "kind");
+    u.email_index = str(rs, r, "email_index");
+    u.email_sealed = blob(rs, r, "email_sealed");
+    u.name_sealed = blob(rs, r, "name_sealed");
+    u.password_hash = str(rs, r, "password_hash");
+    u.totp_sealed = blob(rs, r, "totp_sealed");
+    u.totp_last_step = i64(rs, r, "totp_last_step");
+    u.created_at = i64(rs, r, "created_at");
+    u.disabled = i64(rs, r, "disabled") != 0;
+    return u;
+}
+
+SessionRecord session_from(const RecordSet& rs, std::size_t r) {
+    SessionRecord s;
+    s.token_hash = str(rs, r, "token_hash");
+    s.user_id = str(rs, r, "user_id");
+    s.csrf_hash = str(rs, r, "csrf_hash");
+    s.auth_method = str(rs, r, "auth_method");
+    s.client_address = str(rs, r, "client_address");
+    s.created_at = i64(rs, r, "created_at");
+    s.last_seen = i64(rs, r, "last_seen");
+    s.expires_at = i64(rs, r, "expires_at");
+    return s;
+}
+
+CaseRecord case_from(const RecordSet& rs, std::size_t r) {
+    CaseRecord c;
+    c.id = str(rs, r, "id");
+    c.name_sealed = blob(rs, r, "name_sealed");
+    c.mode = str(rs, r, "mode");
+    c.created_by = str(rs, r, "created_by");
+    c.created_at = i64(rs, r, "created_at");
+    c.status = str(rs, r, "status");
+    return c;
+}
+
+PartyRecord party_from(const RecordSet& rs, std::size_t r) {
+    PartyRecord p;
+    p.id = str(rs, r, "id");
+    p.case_id = str(rs, r, "case_id");
+    p.role = str(rs, r, "role");
+    p.name_sealed = blob(rs, r, "name_sealed");
+    p.email_sealed = blob(rs, r, "email_sealed");
+    p.email_index = str(rs, r, "email_index");
+    p.represents = str(rs, r, "represents");
+    p.user_id = str(rs, r, "user_id");
+    p.status = str(rs, r, "status");
+    p.date_of_birth = str(rs, r, "date_of_birth");
+    p.created_at = i64(rs, r, "created_at");
+    return p;
+}
+
+DocumentRecord document_from(const RecordSet& rs, std::size_t r) {
+    DocumentRecord d;
+    d.id = str(rs, r, "id");
+    d.case_id = str(rs, r, "case_id");
+    d.type = str(rs, r, "type");
+    d.created_by = str(rs, r, "created_by");
+    d.created_by_party = str(rs, r, "created_by_party");
+    d.created_at = i64(rs, r, "created_at");
+    d.current_version = i64(rs, r, "current_version");
+    d.state = str(rs, r, "state");
+    d.category = str(rs, r, "category");
+    d.sensitivity = str(rs, r, "sensitivity");
+    return d;
+}
+
+VersionRecord version_from(const RecordSet& rs, std::size_t r) {
+    VersionRecord v;
+    v.document_id = str(rs, r, "document_id");
+    v.version = i64(rs, r, "version");
+    v.blob_id = str(rs, r, "blob_id");
+    v.size = i64(rs, r, "size");
+    v.sha256 = str(rs, r, "sha256");
+    v.pages = i64(rs, r, "pages");
+    v.uploaded_by = str(rs, r, "uploaded_by");
+    v.uploaded_at = i64(rs, r, "uploaded_at");
+    v.title_sealed = blob(rs, r, "title_sealed");
+    v.filename_sealed = blob(rs, r, "filename_sealed");
+    v.kek_version = static_cast<std::uint32_t>(i64(rs, r, "kek_version"));
+    v.wrapped_key = blob(rs, r, "wrapped_key");
+    return v;
+}
+
+class SqliteStore final : public Store {
+public:
+    explicit SqliteStore(const SqliteOptions& options)
+        : m_options(options), m_writer("SQLite", options.path),
+          m_pool("SQLite", options.path, 1, std::max(1, options.read_connections), 300) {}
+
+    Status init() {
+        try {
+            m_writer.setConnectionTimeout(static_cast<std::size_t>(m_options.busy_timeout_seconds));
+            // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable before we
+            // acknowledge it (security.md "Durability"); secure_delete overwrites freed pages so a shredded key
+            // does not linger in the file.
+            exec_raw("PRAGMA journal_mode=WAL");
+            exec_raw("PRAGMA synchronous=FULL");
+            exec_raw("PRAGMA foreign_keys=ON");
+            exec_raw("PRAGMA secure_delete=ON");
+            return migrate();
+        } catch (const Poco::Exception& e) {
+            return db_error("opening the database", e);
+        }
+    }
+
+    Status transaction(const std::function<Status()>& work, const std::function<void()>& after_commit) override {
+        if (t_in_tx == this) {
+            // Nested: join the outer transaction.
+            KV_TRY(work());
+            if (after_commit) {
+                m_nested_after.push_back(after_commit);
+            }
+            return {};
+        }
+        std::lock_guard<std::recursive_mutex> lock(m_write_mutex);
+        t_in_tx = this;
+        m_nested_after.clear();
+        Status result;
+        try {
+            m_writer.begin();
+            result = work();
+            if (result) {
+                m_writer.commit();
+            } else {
+                m_writer.rollback();
+            }
+        } catch (const Poco::Exception& e) {
+            try {
+                m_writer.rollback();
+            } catch (const Poco::Exception&) {
+                // The connection is already out of the transaction.
+            }
+            result = db_error("transaction", e);
+        }
+        t_in_tx = nullptr;
+        if (result) {
+            for (const auto& fn : m_nested_after) {
+                fn();
+            }
+            if (after_commit) {
+                after_commit();
+            }
+        }
+        m_nested_after.clear();
+        return result;
+    }
+
+    // --- settings and sealed secrets
+    Result<std::optional<std::string>> setting(const std::string& key) override {
+        return read("reading a setting", [&](Session& s) -> std::optional<std::string> {
+            RecordSet rs = select(s, "SELECT value FROM settings WHERE key = ?", key);
+            if (rs.rowCount() == 0) {
+                return std::nullopt;
+            }
+            return str(rs, 0, "value");
+        });
+    }
+    Status put_setting(const std::string& key, const std::string& value) override {
+        return write("saving a setting",
+                     [&](Session& s) { exec(s, "INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", key, value); });
+    }
+    Result<std::optional<Bytes>> sealed_secret(const std::string& name) override {
+        return read("reading a sealed secret", [&](Session& s) -> std::optional<Bytes> {
+            RecordSet rs = select(s, "SELECT value FROM sealed_secrets WHERE name = ?", name);
+            if (rs.rowCount() == 0) {
+                return std::nullopt;
+            }
+            return blob(rs, 0, "value");
+        });
+    }
+    Status put_sealed_secret(const std::string& name, const Bytes& value) override {
+        return write("saving a sealed secret", [&](Session& s) {
+            exec(s, "INSERT OR REPLACE INTO sealed_secrets(name, value) VALUES (?, ?)", name, to_blob(value));
+        });
+    }
+
+    // --- users
+    Status insert_user(const UserRecord& u) override {
+        return write("creating an account", [&](Session& s) {
+            exec(s,
+                 "INSERT INTO users(id, kind, email_index, email_sealed, name_sealed, password_hash, totp_sealed,"
+                 " totp_last_step, created_at, disabled) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                 u.id, u.kind, u.email_index, to_blob(u.email_sealed), to_blob(u.name_sealed), u.password_hash,
+                 to_blob(u.totp_sealed), static_cast<Poco::Int64>(u.totp_last_step),
+                 static_cast<Poco::Int64>(u.created_at), static_cast<Poco::Int64>(u.disabled ? 1 : 0));
+        });
+    }
+    Status update_user(const UserRecord& u) override {
+        return write("updating an account", [&](Session& s) {
+            exec(s,
+                 "UPDATE users SET kind = ?, email_index = ?, email_sealed = ?, name_sealed = ?, password_hash = ?,"
+                 " totp_sealed = ?, totp_last_step = ?, disabled = ? WHERE id = ?",
+                 u.kind, u.email_index, to_blob(u.email_sealed), to_blob(u.name_sealed), u.password_hash,
+                 to_blob(u.totp_sealed), static_cast<Poco::Int64>(u.totp_last_step),
+                 static_cast<Poco::Int64>(u.disabled ? 1 : 0), u.id);
+        });
+    }
+    Result<std::optional<UserRecord>> user_by_id(const std::string& id) override {
+        return one<UserRecord>("reading an account", "SELECT * FROM users WHERE id = ?", user_from, id);
+    }
+    Result<std::optional<UserRecord>> user_by_email_index(const std::string& index) override {
+        return one<UserRecord>("reading an account", "SELECT * FROM users WHERE email_index = ?", user_from, index);
+    }
+    Result<std::int64_t> count_users() override {
+        return read("counting accounts", [&](Session& s) -> std::int64_t {
+            RecordSet rs = select(s, "SELECT COUNT(*) AS n FROM users");
+            return i64(rs, 0, "n");
+        });
+    }
+
+    // --- sessions
+    Status insert_session(const SessionRecord& r) override {
+        return write("creating a session", [&](Session& s) {
+            exec(s,
+                 "INSERT INTO sessions(token_hash, user_id, csrf_hash, auth_method, client_address, created_at,"
+                 " last_seen, expires_at) VALUES (?,?,?,?,?,?,?,?)",
+                 r.token_hash, r.user_id, r.csrf_hash, r.auth_method, r.client_address,
+                 static_cast<Poco::Int64>(r.created_at), static_cast<Poco::Int64>(r.last_seen),
+                 static_cast<Poco::Int64>(r.expires_at));
+        });
+    }
+    Result<std::optional<SessionRecord>> session_by_hash(const std::string& token_hash) override {
+        return one<SessionRecord>("reading a session", "SELECT * FROM sessions WHERE token_hash = ?", session_from,
+                                  token_hash);
+    }
+    Status touch_session(const std::string& token_hash, UnixTime last_seen) override {
+        return write("updating a session", [&](Session& s) {
+            exec(s, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", static_cast<Poco::Int64>(last_seen),
+                 token_hash);
+        });
+    }
+    Status delete_session(const std::string& token_hash) override {
+        return write("ending a session",
+                     [&](Session& s) { exec(s, "DELETE FROM sessions WHERE token_hash = ?", token_hash); });
+    }
+    Status delete_sessions_of_user(const std::string& user_id) override {
+        return write("ending sessions", [&](Session& s) { exec(s, "DELETE FROM sessions WHERE user_id = ?", user_id); });
+    }
+    Status delete_expired_sessions(UnixTime now, std::int64_t idle_seconds) override {
+        return write("removing expired sessions", [&](Session& s) {
+            exec(s, "DELETE FROM sessions WHERE expires_at <= ? OR last_seen <= ?", static_cast<Poco::Int64>(now),
+                 static_cast<Poco::Int64>(now - idle_seconds));
+        });
+    }
+
+    Status record_login_failure(const LoginFailure& f) override {
+        return write("recording a failed login", [&](Session& s) {
+            exec(s, "INSERT INTO login_failures(key, at) VALUES (?, ?)", f.key, static_cast<Poco::Int64>(f.at));
+        });
+    }
+    Result<std::int64_t> count_login_failures(const std::string& key, UnixTime since) override {
+        return read("counting failed logins", [&](Session& s) -> std::int64_t {
+            RecordSet rs = select(s, "SELECT COUNT(*) AS n FROM login_failures WHERE key = ? AND at >= ?", key,
+                                  static_cast<Poco::Int64>(since));
+            return i64(rs, 0, "n");
+        });
+    }
+    Result<UnixTime> last_login_failure(const std::string& key) override {
+        return read("reading failed logins", [&](Session& s) -> UnixTime {
+            RecordSet rs = select(s, "SELECT COALESCE(MAX(at), 0) AS t FROM login_failures WHERE key = ?", key);
+            return i64(rs, 0, "t");
+        });
+    }
+    Status clear_login_failures(const std::string& key) override {
+        return write("clearing failed logins",
+                     [&](Session& s) { exec(s, "DELETE FROM login_failures WHERE key = ?", key); });
+    }
+
+    // --- cases
+    Status insert_case(const CaseRecord& c) override {
+        return write("creating a case", [&](Session& s) {
+            exec(s, "INSERT INTO cases(id, name_sealed, mode, created_by, created_at, status) VALUES (?,?,?,?,?,?)",
+                 c.id, to_blob(c.name_sealed), c.mode, c.created_by, static_cast<Poco::Int64>(c.created_at),
+                 c.status);
+        });
+    }
+    Status update_case(const CaseRecord& c) override {
+        return write("updating a case", [&](Session& s) {
+            exec(s, "UPDATE cases SET name_sealed = ?, mode = ?, status = ? WHERE id = ?", to_blob(c.name_sealed),
+                 c.mode, c.status, c.id);
+        });
+    }
+    Result<std::optional<CaseRecord>> case_by_id(const std::string& id) override {
+        return one<CaseRecord>("reading a case", "SELECT * FROM cases WHERE id = ?", case_from, id);
+    }
+    Result<std::vector<CaseRecord>> all_cases() override {
+        return many<CaseRecord>("listing cases", "SELECT * FROM cases ORDER BY created_at, id", case_from);
+    }
+    Result<std::vector<CaseRecord>> cases_of_user(const std::string& user_id) override {
+        return many<CaseRecord>("listing cases",
+                                "SELECT DISTINCT c.* FROM cases c JOIN parties p ON p.case_id = c.id"
+                                " WHERE p.user_id = ? ORDER BY c.created_at, c.id",
+                                case_from, user_id);
+    }
+
+    // --- parties
+    Status insert_party(const PartyRecord& p) override {
+        return write("adding a party", [&](Session& s) {
+            exec(s,
+                 "INSERT INTO parties(id, case_id, role, name_sealed, email_sealed, email_index, represents, user_id,"
+                 " status, date_of_birth, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                 p.id, p.case_id, p.role, to_blob(p.name_sealed), to_blob(p.email_sealed), p.email_index,
+                 p.represents, p.user_id, p.status, p.date_of_birth, static_cast<Poco::Int64>(p.created_at));
+        });
+    }
+    Status update_party(const PartyRecord& p) override {
+        return write("updating a party", [&](Session& s) {
+            exec(s,
+                 "UPDATE parties SET role = ?, name_sealed = ?, email_sealed = ?, email_index = ?, represents = ?,"
+                 " user_id = ?, status = ?, date_of_birth = ? WHERE id = ?",
+                 p.role, to_blob(p.name_sealed), to_blob(p.email_sealed), p.email_index, p.represents, p.user_id,
+                 p.status, p.date_of_birth, p.id);
+        });
+    }
+    Result<std::optional<PartyRecord>> party_by_id(const std::string& id) override {
+        return one<PartyRecord>("reading a party", "SELECT * FROM parties WHERE id = ?", party_from, id);
+    }
+    Result<std::vector<PartyRecord>> parties_of_case(const std::string& case_id) override {
+        return many<PartyRecord>("listing parties", "SELECT * FROM parties WHERE case_id = ? ORDER BY created_at, id",
+                                 party_from, case_id);
+    }
+    Result<std::vector<PartyRecord>> parties_of_user(const std::string& user_id) override {
+        return many<PartyRecord>("listing parties", "SELECT * FROM parties WHERE user_id = ? ORDER BY created_at, id",
+                                 party_from, user_id);
+    }
+
+    // --- invitations
+    Status insert_invitation(const InvitationRecord& i) override {
+        return write("creating an invitation", [&](Session& s) {
+            exec(s,
+                 "INSERT INTO invitations(token_hash, party_id, case_id, created_by, created_at, expires_at, used_at)"
+                 " VALUES (?,?,?,?,?,?,?)",
+                 i.token_hash, i.party_id, i.case_id, i.created_by, static_cast<Poco::Int64>(i.created_at),
+                 static_cast<Poco::Int64>(i.expires_at), static_cast<Poco::Int64>(i.used_at));
+        });
+    }
+    Result<std::optional<InvitationRecord>> invitation_by_hash(const std::string& token_hash) override {
+        return one<InvitationRecord>(
+            "reading an invitation", "SELECT * FROM invitations WHERE token_hash = ?",
+            [](const RecordSet& rs, std::size_t r) {
+                InvitationRecord i;
+                i.token_hash = str(rs, r, "token_hash");
+                i.party_id = str(rs, r, "party_id");
+                i.case_id = str(rs, r, "case_id");
+                i.created_by = str(rs, r, "created_by");
+                i.created_at = i64(rs, r, "created_at");
+                i.expires_at = i64(rs, r, "expires_at");
+                i.used_at = i64(rs, r, "used_at");
+                return i;
+            },
+            token_hash);
+    }
+    Status mark_invitation_used(const std::string& token_hash, UnixTime at) override {
+        return write("using an invitation", [&](Session& s) {
+            exec(s, "UPDATE invitations SET used_at = ? WHERE token_hash = ?", static_cast<Poco::Int64>(at),
+                 token_hash);
+        });
+    }
+
+    // --- documents
+    Status insert_document(const DocumentRecord& d) override {
+        return write("creating a document", [&](Session& s) {
+            exec(s,
+                 "INSERT INTO documents(id, case_id, type, created_by, created_by_party, created_at, current_version,"
+                 " state, category, sensitivity) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                 d.id, d.case_id, d.type, d.created_by, d.created_by_party, static_cast<Poco::Int64>(d.created_at),
+                 static_cast<Poco::Int64>(d.current_version), d.state, d.category, d.sensitivity);
+        });
+    }
+    Status update_document(const DocumentRecord& d) override {
+        return write("updating a document", [&](Session& s) {
+            exec(s,
+                 "UPDATE documents SET current_version = ?, state = ?, category = ?, sensitivity = ? WHERE id = ?",
+                 static_cast<Poco::Int64>(d.current_version), d.state, d.category, d.sensitivity, d.id);
+        });
+    }
+    Result<std::optional<DocumentRecord>> document_by_id(const std::string& id) override {
+        return one<DocumentRecord>("reading a document", "SELECT * FROM documents WHERE id = ?", document_from, id);
+    }
+    Result<std::vector<DocumentRecord>> documents_of_case(const std::string& case_id) override {
+        return many<DocumentRecord>("listing documents",
+                                    "SELECT * FROM documents WHERE case_id = ? ORDER BY created_at, id",
+                                    document_from, case_id);
+    }
+    Status insert_version(const VersionRecord& v) override {
+        return write("storing a document version", [&](Session& s) {
+            exec(s,
+                 "INSERT INTO document_versions(document_id, version, blob_id, size, sha256, pages, uploaded_by,"
+                 " uploaded_at, title_sealed, filename_sealed, kek_version, wrapped_key)"
+                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                 v.document_id, static_cast<Poco::Int64>(v.version), v.blob_id, static_cast<Poco::Int64>(v.size),
+                 v.sha256, static_cast<Poco::Int64>(v.pages), v.uploaded_by, static_cast<Poco::Int64>(v.uploaded_at),
+                 to_blob(v.title_sealed), to_blob(v.filename_sealed), static_cast<Poco::Int64>(v.kek_version),
+                 to_blob(v.wrapped_key));
+        });
+    }
+    Result<std::optional<VersionRecord>> version_of(const std::string& document_id, std::int64_t version) override {
+        return one<VersionRecord>("reading a document version",
+                                  "SELECT * FROM document_versions WHERE document_id = ? AND version = ?",
+                                  version_from, document_id, static_cast<Poco::Int64>(version));
+    }
+    Result<std::vector<VersionRecord>> versions_of(const std::string& document_id) override {
+        return many<VersionRecord>("listing document versions",
+                                   "SELECT * FROM document_versions WHERE document_id = ? ORDER BY version",
+                                   version_from, document_id);
+    }
+    Result<std::vector<std::string>> all_blob_ids() override {
+        return read("listing blobs", [&](Session& s) {
+            RecordSet rs = select(s, "SELECT blob_id FROM document_versions");
+            std::vector<std::string> out;
+            out.reserve(rs.rowCount());
+            for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+                out.push_back(str(rs, r, "blob_id"));
+            }
+            return out;
+        });
+    }
+
+    // --- audit
+    Result<std::int64_t> append_audit(const std::string& entry, const Bytes& leaf_hash) override {
+        std::int64_t seq = -1;
+        Status st = write("appending to the audit log", [&](Session& s) {
+            RecordSet rs = select(s, "SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM audit_log");
+            seq = i64(rs, 0, "next");
+            exec(s, "INSERT INTO audit_log(seq, entry, leaf_hash) VALUES (?, ?, ?)", static_cast<Poco::Int64>(seq),
+                 entry, to_blob(leaf_hash));
+        });
+        if (!st) {
+            return std::move(st).error();
+        }
+        return seq;
+    }
+    Result<std::vector<AuditRecord>> audit_range(std::int64_t from, std::int64_t count) override {
+        return many<AuditRecord>(
+            "reading the audit log", "SELECT * FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?",
+            [](const RecordSet& rs, std::size_t r) {
+                AuditRecord a;
+                a.seq = i64(rs, r, "seq");
+                a.entry = str(rs, r, "entry");
+                a.leaf_hash = blob(rs, r, "leaf_hash");
+                return a;
+            },
+            static_cast<Poco::Int64>(from), static_cast<Poco::Int64>(count));
+    }
+    Result<std::int64_t> audit_size() override {
+        return read("reading the audit log", [&](Session& s) -> std::int64_t {
+            RecordSet rs = select(s, "SELECT COUNT(*) AS n FROM audit_log");
+            return i64(rs, 0, "n");
+        });
+    }
+    Status for_each_audit_leaf(const std::function<void(std::int64_t, const Bytes&)>& fn) override {
+        try {
+            Session s = reader();
+            std::int64_t from = 0;
+            constexpr std::int64_t page = 50000;
+            while (true) {
+                RecordSet rs = select(s, "SELECT seq, leaf_hash FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?",
+                                      static_cast<Poco::Int64>(from), static_cast<Poco::Int64>(page));
+                const std::size_t rows = rs.rowCount();
+                for (std::size_t r = 0; r < rows; ++r) {
+                    fn(i64(rs, r, "seq"), blob(rs, r, "leaf_hash"));
+                }
+                if (rows < static_cast<std::size_t>(page)) {
+                    break;
+                }
+                from += page;
+            }
+            return {};
+        } catch (const Poco::Exception& e) {
+            return db_error("reading the audit log", e);
+        }
+    }
+
+    Result<std::string> integrity_check() override {
+        return read("checking the database", [&](Session& s) {
+            RecordSet rs = select(s, "PRAGMA integrity_check");
+            return rs.value(0, 0).convert<std::string>();
+        });
+    }
+
+private:
+    static thread_local SqliteStore* t_in_tx;
+
+    template <typename... Args>
+    static RecordSet select(Session& s, const std::string& sql, const Args&... args) {
+        Statement st(s);
+        st << sql;
+        bind_all(st, args...);
+        st.execute();
+        return RecordSet(st);
+    }
+
+    template <typename... Args>
+    static void exec(Session& s, const std::string& sql, const Args&... args) {
+        Statement st(s);
+        st << sql;
+        bind_all(st, args...);
+        st.execute();
+    }
+
+    void exec_raw(const std::string& sql) {
+        Statement st(m_writer);
+        st << sql;
+        st.execute();
+    }
+
+    Session reader() {
+        if (t_in_tx == this) {
+            return m_writer;
+        }
+        return m_pool.get();
+    }
+
+    template <typename F>
+    auto read(const char* what, F&& f) -> Result<decltype(f(std::declval<Session&>()))> {
+        try {
+            if (t_in_tx == this) {
+                return f(m_writer);
+            }
+            Session s = m_pool.get();
+            return f(s);
+        } catch (const Poco::Exception& e) {
+            return db_error(what, e);
+        }
+    }
+
+    template <typename F>
+    Status write(const char* what, F&& f) {
+        try {
+            if (t_in_tx == this) {
+                f(m_writer);
+                return {};
+            }
+            std::lock_guard<std::recursive_mutex> lock(m_write_mutex);
+            f(m_writer);
+            return {};
+        } catch (const Poco::Exception& e) {
+            return db_error(what, e);
+        }
+    }
+
+    template <typename T, typename Map, typename... Args>
+    Result<std::optional<T>> one(const char* what, const std::string& sql, Map map, const Args&... args) {
+        return read(what, [&](Session& s) -> std::optional<T> {
+            RecordSet rs = select(s, sql, args...);
+            if (rs.rowCount() == 0) {
+                return std::nullopt;
+            }
+            return map(rs, 0);
+        });
+    }
+
+    template <typename T, typename Map, typename... Args>
+    Result<std::vector<T>> many(const char* what, const std::string& sql, Map map, const Args&... args) {
+        return read(what, [&](Session& s) {
+            RecordSet rs = select(s, sql, args...);
+            std::vector<T> out;
+            out.reserve(rs.rowCount());
+            for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+                out.push_back(map(rs, r));
+            }
+            return out;
+        });
+    }
+
+    Status migrate() {
+        exec_raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                 " applied_at INTEGER NOT NULL)");
+        for (const Migration& m : sqlite_migrations()) {
+            RecordSet rs = select(m_writer, "SELECT COUNT(*) AS n FROM schema_migrations WHERE version = ?",
+                                  static_cast<Poco::Int64>(m.version));
+            if (i64(rs, 0, "n") > 0) {
+                continue;
+            }
+            Status st = transaction([&]() -> Status {
+                for (const std::string& sql : m.statements) {
+                    exec(m_writer, sql);
+                }
+                exec(m_writer, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, strftime('%s','now'))",
+                     static_cast<Poco::Int64>(m.version), std::string(m.name));
+                return {};
+            }, {});
+            if (!st) {
+                return make_error(st.error().code, "migration " + std::to_string(m.version) + " failed: " +
+                                                       st.error().message);
+            }
+        }
+        return {};
+    }
+
+    SqliteOptions m_options;
+    Session m_writer;
+    Poco::Data::SessionPool m_pool;
+    std::recursive_mutex m_write_mutex;
+    std::vector<std::function<void()>> m_nested_after;
+};
+
+thread_local SqliteStore* SqliteStore::t_in_tx = nullptr;
+
+} // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
+    static std::once_flag registered;
+    std::call_once(registered, [] { Poco::Data::SQLite::Connector::registerConnector(); });
+    try {
+        auto store = std::make_unique<SqliteStore>(options);
+        Status st = store->init();
+        if (!st) {
+            return std::move(st).error();
+        }
+        return std::unique_ptr<Store>(std::move(store));
+    } catch (const Poco::Exception& e) {
+        return make_error(Errc::unavailable, "cannot open database " + options.path + ": " + e.displayText());
+    }
+}
+
+} // namespace kinvault::storage

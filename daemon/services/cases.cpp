@@ -1,0 +1,270 @@
+#include "services/cases.h"
+
+#include "crypto/random.h"
+#include "domain/types.h"
+
+#include <set>
+
+namespace kinvault::services {
+
+Cases::Cases(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, Accounts& accounts,
+             ReleaseGate& gate, const Clock& clock)
+    : m_store(store), m_keyring(keyring), m_audit(audit), m_accounts(accounts), m_gate(gate), m_clock(clock) {}
+
+Result<std::string> Cases::case_name(const storage::CaseRecord& c) const {
+    return m_keyring.open_field(c.name_sealed, "case:" + c.id + ":name");
+}
+
+CaseView Cases::view_of(const storage::CaseRecord& c, const std::string& name,
+                        const std::vector<std::string>& roles) const {
+    return CaseView{c.id, name, c.mode, c.status, c.created_at, roles};
+}
+
+Result<PartyView> Cases::party_view(const storage::PartyRecord& p, bool with_contact) const {
+    auto name = m_keyring.open_field(p.name_sealed, "party:" + p.id + ":name");
+    if (!name) {
+        return std::move(name).error();
+    }
+    PartyView v;
+    v.id = p.id;
+    v.case_id = p.case_id;
+    v.role = p.role;
+    v.name = *name;
+    v.represents = p.represents;
+    v.status = p.status;
+    v.date_of_birth = with_contact ? p.date_of_birth : std::string();
+    v.has_account = !p.user_id.empty();
+    if (with_contact) {
+        auto email = m_keyring.open_field(p.email_sealed, "party:" + p.id + ":email");
+        if (!email) {
+            return std::move(email).error();
+        }
+        v.email = *email;
+    }
+    return v;
+}
+
+Result<CaseView> Cases::create(const Principal& who, const std::string& name, const std::string& mode,
+                               const RequestInfo& req) {
+    if (!who.is_clinician()) {
+        return make_error(Errc::forbidden, "Only the practice's clinicians can open cases.");
+    }
+    if (name.empty() || name.size() > 200) {
+        return make_error(Errc::invalid_input, "a case name (1 to 200 characters) is required");
+    }
+    const auto parsed_mode = domain::parse_process_mode(mode.empty() ? "closed" : mode);
+    if (!parsed_mode) {
+        return make_error(Errc::invalid_input, "mode must be 'open' or 'closed'");
+    }
+    storage::CaseRecord c;
+    c.id = crypto::random_id("case");
+    c.name_sealed = m_keyring.seal_field(name, "case:" + c.id + ":name");
+    c.mode = std::string(domain::to_string(*parsed_mode));
+    c.created_by = who.user_id;
+    c.created_at = m_clock.now();
+
+    // The clinician who opens the case is its first party.
+    storage::PartyRecord clinician;
+    clinician.id = crypto::random_id("pty");
+    clinician.case_id = c.id;
+    clinician.role = std::string(domain::to_string(domain::Role::clinician));
+    clinician.name_sealed = m_keyring.seal_field(who.name, "party:" + clinician.id + ":name");
+    clinician.email_sealed = m_keyring.seal_field(who.email, "party:" + clinician.id + ":email");
+    clinician.email_index = m_keyring.blind_index("email", Accounts::normalise_email(who.email));
+    clinician.user_id = who.user_id;
+    clinician.status = "active";
+    clinician.created_at = c.created_at;
+
+    Status st = m_store.transaction([&]() -> Status {
+        KV_TRY(m_store.insert_case(c));
+        KV_TRY(m_store.insert_party(clinician));
+        return m_audit.append({who.user_id, "case.create", c.id, c.id, "ok", "mode " + c.mode, ""}, req);
+    });
+    if (!st) {
+        return std::move(st).error();
+    }
+    return view_of(c, name, {clinician.role});
+}
+
+Result<std::vector<CaseView>> Cases::list(const Principal& who) {
+    auto parties = m_store.parties_of_user(who.user_id);
+    if (!parties) {
+        return std::move(parties).error();
+    }
+    std::map<std::string, std::vector<std::string>> roles;
+    for (const auto& p : *parties) {
+        if (p.status == "active") {
+            roles[p.case_id].push_back(p.role);
+        }
+    }
+    std::vector<CaseView> out;
+    for (const auto& [case_id, case_roles] : roles) {
+        auto c = m_store.case_by_id(case_id);
+        if (!c) {
+            return std::move(c).error();
+        }
+        if (!c->has_value()) {
+            continue;
+        }
+        auto name = case_name(**c);
+        if (!name) {
+            return std::move(name).error();
+        }
+        out.push_back(view_of(**c, *name, case_roles));
+    }
+    std::sort(out.begin(), out.end(), [](const CaseView& a, const CaseView& b) {
+        return a.created_at != b.created_at ? a.created_at < b.created_at : a.id < b.id;
+    });
+    return out;
+}
+
+Result<CaseView> Cases::show(const Principal& who, const std::string& case_id, const RequestInfo& req) {
+    auto access = m_gate.case_access(who, case_id);
+    if (!access) {
+        (void)m_audit.append({who.user_id, "case.read", case_id, case_id, "deny", "not a party of the case", ""}, req);
+        return std::move(access).error();
+    }
+    auto name = case_name(access->case_record);
+    if (!name) {
+        return std::move(name).error();
+    }
+    std::vector<std::string> roles;
+    for (const auto& p : access->my_parties) {
+        roles.push_back(p.role);
+    }
+    return view_of(access->case_record, *name, roles);
+}
+
+Result<Invitation> Cases::invite(const Principal& who, const std::string& case_id, const NewParty& np,
+                                 const RequestInfo& req) {
+    auto access = m_gate.case_access(who, case_id);
+    if (!access) {
+        return std::move(access).error();
+    }
+    if (!access->is_case_clinician) {
+        return make_error(Errc::forbidden, "Only the case's clinician can invite parties.");
+    }
+    const auto role = domain::parse_role(np.role);
+    if (!role) {
+        return make_error(Errc::invalid_input,
+                          "role must be one of parent, child, clinician, child-therapist, attorney, minors-counsel, court");
+    }
+    if (np.name.empty() || np.name.size() > 200) {
+        return make_error(Errc::invalid_input, "a name (1 to 200 characters) is required");
+    }
+    const std::string email = Accounts::normalise_email(np.email);
+    KV_TRY(Accounts::check_email(email));
+    if (*role == domain::Role::attorney && np.represents.empty()) {
+        return make_error(Errc::invalid_input, "an attorney must represent a party of the case (--represents PARTY)");
+    }
+    if (!np.represents.empty()) {
+        auto rep = m_store.party_by_id(np.represents);
+        if (!rep) {
+            return std::move(rep).error();
+        }
+        if (!rep->has_value() || (*rep)->case_id != case_id) {
+            return make_error(Errc::invalid_input, "the represented party is not a party of this case");
+        }
+        if (*role != domain::Role::attorney && *role != domain::Role::minors_counsel) {
+            return make_error(Errc::invalid_input, "only attorneys and minor's counsel represent a party");
+        }
+    }
+    if (!np.date_of_birth.empty()) {
+        UnixTime dob = 0;
+        if (!parse_utc(np.date_of_birth, dob) || np.date_of_birth.size() != 10) {
+            return make_error(Errc::invalid_input, "date of birth must be YYYY-MM-DD");
+        }
+    }
+    if (*role == domain::Role::clinician && !np.email.empty()) {
+        // Co-clinicians join through a practice account; an invitation only links it.
+    }
+    storage::PartyRecord p;
+    p.id = crypto::random_id("pty");
+    p.case_id = case_id;
+    p.role = std::string(domain::to_string(*role));
+    p.name_sealed = m_keyring.seal_field(np.name, "party:" + p.id + ":name");
+    p.email_sealed = m_keyring.seal_field(email, "party:" + p.id + ":email");
+    p.email_index = m_keyring.blind_index("email", email);
+    p.represents = np.represents;
+    p.status = "invited";
+    p.date_of_birth = np.date_of_birth;
+    p.created_at = m_clock.now();
+    std::string token;
+    Status st = m_store.transaction([&]() -> Status {
+        KV_TRY(m_store.insert_party(p));
+        auto t = m_accounts.create_invitation(case_id, p.id, who.user_id);
+        if (!t) {
+            return std::move(t).error();
+        }
+        token = *t;
+        return m_audit.append({who.user_id, "party.invite", p.id, case_id, "ok", "role " + p.role, ""}, req);
+    });
+    if (!st) {
+        return std::move(st).error();
+    }
+    auto view = party_view(p, true);
+    if (!view) {
+        return std::move(view).error();
+    }
+    return Invitation{*view, token, m_clock.now() + Accounts::k_invitation_seconds};
+}
+
+Result<Invitation> Cases::reinvite(const Principal& who, const std::string& party_id, const RequestInfo& req) {
+    auto p = m_store.party_by_id(party_id);
+    if (!p) {
+        return std::move(p).error();
+    }
+    if (!p->has_value()) {
+        return make_error(Errc::not_found, "No such party.");
+    }
+    auto access = m_gate.case_access(who, (*p)->case_id);
+    if (!access || !access->is_case_clinician) {
+        return make_error(Errc::not_found, "No such party.");
+    }
+    if (!(*p)->user_id.empty()) {
+        return make_error(Errc::conflict, "This party has already joined the case.");
+    }
+    std::string token;
+    Status st = m_store.transaction([&]() -> Status {
+        auto t = m_accounts.create_invitation((*p)->case_id, party_id, who.user_id);
+        if (!t) {
+            return std::move(t).error();
+        }
+        token = *t;
+        return m_audit.append({who.user_id, "party.reinvite", party_id, (*p)->case_id, "ok", "new invitation link", ""},
+                              req);
+    });
+    if (!st) {
+        return std::move(st).error();
+    }
+    auto view = party_view(**p, true);
+    if (!view) {
+        return std::move(view).error();
+    }
+    return Invitation{*view, token, m_clock.now() + Accounts::k_invitation_seconds};
+}
+
+Result<std::vector<PartyView>> Cases::parties(const Principal& who, const std::string& case_id) {
+    auto access = m_gate.case_access(who, case_id);
+    if (!access) {
+        return std::move(access).error();
+    }
+    auto rows = m_store.parties_of_case(case_id);
+    if (!rows) {
+        return std::move(rows).error();
+    }
+    std::vector<PartyView> out;
+    for (const auto& p : *rows) {
+        // Contact details are for the clinician; other parties see names and roles (a protective order may
+        // hide even those, decided by the consent engine).
+        const bool mine = p.user_id == who.user_id;
+        auto v = party_view(p, access->is_case_clinician || mine);
+        if (!v) {
+            return std::move(v).error();
+        }
+        out.push_back(*v);
+    }
+    return out;
+}
+
+} // namespace kinvault::services
