@@ -12,7 +12,7 @@ const std::vector<Migration>& sqlite_migrations() {
              "CREATE TABLE users ("
              " id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('clinician','member')),"
              " email_index TEXT NOT NULL UNIQUE, email_sealed BLOB NOT NULL, name_sealed BLOB NOT NULL,"
-             " password_hash TEXT NOT NULL DEFAULT '', totp_sealed BLOB NOT NULL DEFAULT x'',"
+             " password_hash TEXT NOT NULL DEFAULT '', totp_sealed BLOB,"
              " totp_last_step INTEGER NOT NULL DEFAULT -1, created_at INTEGER NOT NULL,"
              " disabled INTEGER NOT NULL DEFAULT 0)",
              "CREATE TABLE sessions ("

@@ -52,7 +52,7 @@ void bind_all(Statement& st, const Args&... args) {
 
 Error db_error(const char* what, const Poco::Exception& e) {
     if (dynamic_cast<const Poco::Data::SQLite::ConstraintViolationException*>(&e) != nullptr) {
-        return make_error(Errc::conflict, std::string(what) + ": already exists or violates a constraint");
+        return make_error(Errc::conflict, std::string(what) + ": already exists or violates a constraint (" + e.displayText() + ")");
     }
     return make_error(Errc::unavailable, std::string(what) + ": database error: " + e.displayText());
 }

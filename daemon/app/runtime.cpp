@@ -1,0 +1,272 @@
+#include "app/runtime.h"
+
+#include "crypto/random.h"
+#include "crypto/sha256.h"
+
+#include <Poco/Logger.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace kinvault::app {
+
+namespace {
+
+Bytes seal_secret(const crypto::Keyring& ring, const crypto::Secret& secret, const std::string& name) {
+    const crypto::WrappedKey w = ring.wrap_key(secret, "secret:" + name);
+    Bytes out;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        out.push_back(static_cast<std::uint8_t>(w.kek_version >> shift));
+    }
+    out.insert(out.end(), w.sealed.begin(), w.sealed.end());
+    return out;
+}
+
+Result<crypto::Secret> open_secret(const crypto::Keyring& ring, storage::Store& store, const std::string& name) {
+    auto sealed = store.sealed_secret(name);
+    if (!sealed) {
+        return std::move(sealed).error();
+    }
+    if (!sealed->has_value() || (*sealed)->size() < 4) {
+        return make_error(Errc::integrity, "the vault is missing its " + name + " secret");
+    }
+    const Bytes& b = **sealed;
+    crypto::WrappedKey w;
+    w.kek_version = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
+    w.sealed.assign(b.begin() + 4, b.end());
+    return ring.unwrap_key(w, "secret:" + name);
+}
+
+Result<std::string> required_setting(storage::Store& store, const std::string& key) {
+    auto v = store.setting(key);
+    if (!v) {
+        return std::move(v).error();
+    }
+    if (!v->has_value()) {
+        return make_error(Errc::integrity, "the vault is missing its " + key + " setting");
+    }
+    return **v;
+}
+
+std::string local_hostname() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0) {
+        return {};
+    }
+    return buf;
+}
+
+} // namespace
+
+Result<crypto::KeyringRecord> read_keyring(const Paths& paths) {
+    std::ifstream in(paths.keyring());
+    if (!in) {
+        return make_error(Errc::invalid_input, "no vault at " + paths.data + " (run `kinvaultd init --data " +
+                                                   paths.data + " --admin-email EMAIL` first)");
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    return crypto::KeyringRecord::parse(text.str());
+}
+
+namespace {
+
+bool directory_is_empty(const std::string& dir) {
+    std::error_code ec;
+    return std::filesystem::is_empty(dir, ec) && !ec;
+}
+
+Status initialise_in(const Paths& paths, const InitOptions& options, const crypto::Secret& unseal,
+                     const crypto::Secret& admin_password, const Clock& clock);
+
+} // namespace
+
+Status initialise_vault(const Paths& paths, const InitOptions& options, const crypto::Secret& unseal,
+                        const crypto::Secret& admin_password, const Clock& clock) {
+    struct stat st{};
+    if (::stat(paths.keyring().c_str(), &st) == 0) {
+        return make_error(Errc::conflict, "a vault already exists at " + paths.data + "; it was left untouched");
+    }
+    const bool existed = ::stat(paths.data.c_str(), &st) == 0;
+    if (existed && !directory_is_empty(paths.data)) {
+        return make_error(Errc::conflict, paths.data + " is not empty; choose a new directory for the vault");
+    }
+    if (!existed && ::mkdir(paths.data.c_str(), 0700) != 0) {
+        return make_error(Errc::invalid_input, "cannot create " + paths.data + ": " + std::strerror(errno));
+    }
+    ::chmod(paths.data.c_str(), 0700);
+    Status result = initialise_in(paths, options, unseal, admin_password, clock);
+    if (!result) {
+        // Leave nothing half-made behind: a later init must start from a clean directory.
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(paths.data, ec)) {
+            std::filesystem::remove_all(entry.path(), ec);
+        }
+        if (!existed) {
+            std::filesystem::remove(paths.data, ec);
+        }
+    }
+    return result;
+}
+
+namespace {
+
+Status initialise_in(const Paths& paths, const InitOptions& options, const crypto::Secret& unseal,
+                     const crypto::Secret& admin_password, const Clock& clock) {
+    KV_TRY(services::Accounts::check_email(services::Accounts::normalise_email(options.admin_email)));
+
+    const auto method = options.key_file.empty() ? crypto::UnsealMethod::passphrase : crypto::UnsealMethod::key_file;
+    auto created = crypto::Keyring::create(method, unseal);
+    if (!created) {
+        return std::move(created).error();
+    }
+    auto& [ring, record] = created.value();
+
+    auto store = storage::open_sqlite_store({paths.database(), 2, 10});
+    if (!store) {
+        return std::move(store).error();
+    }
+    storage::BlobStore blobs(paths.blobs());
+    KV_TRY(blobs.init());
+
+    const UnixTime now = clock.now();
+    const std::string practice_id = crypto::random_id("prc");
+    auto root = crypto::create_root_ca(options.practice_name, now, 20);
+    if (!root) {
+        return std::move(root).error();
+    }
+    std::vector<std::string> names{"localhost"};
+    const std::string host = local_hostname();
+    if (!host.empty() && host != "localhost") {
+        names.push_back(host);
+    }
+    names.insert(names.end(), options.tls_names.begin(), options.tls_names.end());
+    auto tls = crypto::issue_tls_certificate(*root, names, {"127.0.0.1"}, now, 825);
+    if (!tls) {
+        return std::move(tls).error();
+    }
+    const crypto::Secret audit_seed = crypto::Secret::random(32);
+    const std::string origin = "kinvault.local/" + practice_id + "/audit";
+
+    KV_TRY((*store)->transaction([&]() -> Status {
+        KV_TRY((*store)->put_setting("practice.id", practice_id));
+        KV_TRY((*store)->put_setting("practice.name", options.practice_name));
+        KV_TRY((*store)->put_setting("ca.cert", root->certificate_pem));
+        KV_TRY((*store)->put_setting("tls.cert", tls->certificate_pem));
+        KV_TRY((*store)->put_setting("audit.origin", origin));
+        KV_TRY((*store)->put_sealed_secret("ca.key", seal_secret(ring, root->private_key_pem, "ca.key")));
+        KV_TRY((*store)->put_sealed_secret("tls.key", seal_secret(ring, tls->private_key_pem, "tls.key")));
+        KV_TRY((*store)->put_sealed_secret("audit.seed", seal_secret(ring, audit_seed, "audit.seed")));
+        return {};
+    }));
+
+    services::AuditLog audit(**store, clock, crypto::CheckpointSigner::from_seed(audit_seed, origin), origin);
+    KV_TRY(audit.load());
+    const services::RequestInfo local{"local", "kinvaultd init"};
+    KV_TRY(audit.append({"system", "vault.init", practice_id, "", "ok", "vault created", ""}, local));
+    services::Accounts accounts(**store, ring, audit, clock, {}, {});
+    auto admin = accounts.create_clinician(options.admin_email, options.admin_name, admin_password, local);
+    if (!admin) {
+        return std::move(admin).error();
+    }
+
+    // The keyring is written last: its presence marks a complete vault.
+    KV_TRY(storage::write_file_durably(paths.root_ca(), root->certificate_pem, 0644));
+    std::string props = "# Written by kinvaultd init. Settings here apply to this vault; see README.md.\n";
+    if (!options.key_file.empty()) {
+        props += "vault.key_file = " + options.key_file + "\n";
+    }
+    KV_TRY(storage::write_file_durably(paths.properties(), props, 0600));
+    KV_TRY(storage::write_file_durably(paths.keyring(), record.serialize(), 0600));
+    return {};
+}
+
+} // namespace
+
+Runtime::Runtime(const Settings& settings, const Clock& clock) : m_settings(settings), m_clock(clock) {
+    m_paths.data = settings.get("data.dir");
+}
+
+Runtime::~Runtime() = default;
+
+Status Runtime::open(const crypto::Secret& unseal) {
+    auto record = read_keyring(m_paths);
+    if (!record) {
+        return std::move(record).error();
+    }
+    auto ring = crypto::Keyring::unseal(*record, unseal);
+    if (!ring) {
+        return std::move(ring).error();
+    }
+    m_keyring = std::make_unique<crypto::Keyring>(std::move(ring).value());
+
+    auto store = storage::open_sqlite_store(
+        {m_paths.database(), static_cast<int>(m_settings.get_int("db.read_connections", 4)), 10});
+    if (!store) {
+        return std::move(store).error();
+    }
+    m_store = std::move(store).value();
+    m_blobs = std::make_unique<storage::BlobStore>(m_paths.blobs());
+    KV_TRY(m_blobs->init());
+
+    auto origin = required_setting(*m_store, "audit.origin");
+    auto seed = open_secret(*m_keyring, *m_store, "audit.seed");
+    if (!origin || !seed) {
+        return !origin ? std::move(origin).error() : std::move(seed).error();
+    }
+    m_audit = std::make_unique<services::AuditLog>(*m_store, m_clock,
+                                                   crypto::CheckpointSigner::from_seed(*seed, *origin), *origin);
+    KV_TRY(m_audit->load());
+
+    auto root_pem = required_setting(*m_store, "ca.cert");
+    if (!root_pem) {
+        return std::move(root_pem).error();
+    }
+    m_root_pem = *root_pem;
+    auto tls_cert = required_setting(*m_store, "tls.cert");
+    auto tls_key = open_secret(*m_keyring, *m_store, "tls.key");
+    if (!tls_cert || !tls_key) {
+        return !tls_cert ? std::move(tls_cert).error() : std::move(tls_key).error();
+    }
+    m_tls = crypto::CertifiedKey{std::move(tls_key).value(), *tls_cert};
+
+    pdf::GatewayConfig gw;
+    gw.worker_path = m_settings.get("pdf.worker", pdf::default_worker_path());
+    gw.cpu_seconds = static_cast<unsigned>(m_settings.get_int("pdf.cpu_seconds", 10));
+    gw.address_space_bytes = static_cast<std::uint64_t>(m_settings.get_int("pdf.memory_mb", 1024)) << 20;
+    gw.wall_clock_timeout = std::chrono::seconds(m_settings.get_int("pdf.timeout_seconds", 20));
+    gw.max_concurrency = static_cast<int>(m_settings.get_int("pdf.concurrency", 2));
+    m_pdf = std::make_unique<pdf::PdfGateway>(gw);
+
+    m_limits.max_upload_bytes = static_cast<std::uint64_t>(m_settings.get_int("upload.max_bytes", 50ll << 20));
+    services::SessionPolicy sessions;
+    sessions.idle_seconds = m_settings.get_int("session.idle_seconds", sessions.idle_seconds);
+    sessions.absolute_seconds = m_settings.get_int("session.absolute_seconds", sessions.absolute_seconds);
+    services::LoginPolicy logins;
+    logins.account_cap_per_hour = static_cast<int>(m_settings.get_int("login.account_cap_per_hour", 20));
+    logins.address_cap_per_hour = static_cast<int>(m_settings.get_int("login.address_cap_per_hour", 100));
+
+    m_gate = std::make_unique<services::ReleaseGate>(*m_store, m_clock);
+    m_accounts = std::make_unique<services::Accounts>(*m_store, *m_keyring, *m_audit, m_clock, sessions, logins);
+    m_cases = std::make_unique<services::Cases>(*m_store, *m_keyring, *m_audit, *m_accounts, *m_gate, m_clock);
+    m_vault = std::make_unique<services::Vault>(*m_store, *m_blobs, *m_keyring, *m_audit, *m_gate, *m_pdf, m_clock,
+                                                m_limits);
+    auto orphans = m_vault->remove_orphans();
+    if (!orphans) {
+        return std::move(orphans).error();
+    }
+    m_orphans = *orphans;
+
+    http::ApiOptions api_options;
+    api_options.public_url = m_settings.get("server.public_url");
+    api_options.web_root = m_settings.get("web.root");
+    m_api = std::make_unique<http::Api>(http::ServiceSet{*m_accounts, *m_cases, *m_vault, *m_audit}, api_options);
+    return {};
+}
+
+} // namespace kinvault::app
