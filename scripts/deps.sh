@@ -1,0 +1,35 @@
+# Debian 12 packages Kinvault needs, shared by run.sh and test.sh. Source this file.
+KINVAULT_BUILD_PACKAGES=(
+  build-essential cmake pkg-config
+  libpoco-dev libsodium-dev libbotan-2-dev libpodofo-dev libseccomp-dev libssl-dev libcli11-dev
+  fonts-dejavu-core
+)
+# Tools the tests check our output with (tools we did not write) and the peers the benchmarks compare with.
+KINVAULT_TEST_PACKAGES=(
+  catch2 poppler-utils qpdf openssl libnss3-tools nginx-light python3 python3-aiosmtpd
+  chromium nodejs npm
+)
+
+# kinvault_ensure_packages PKG... : installs what is missing (as root), or prints the one command to run.
+kinvault_ensure_packages() {
+  local missing=()
+  local p
+  for p in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "Installing: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  else
+    echo "Kinvault needs these Debian packages. Run:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    return 1
+  fi
+}
