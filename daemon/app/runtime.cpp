@@ -222,6 +222,8 @@ Status Runtime::open(const crypto::Secret& unseal) {
     m_audit = std::make_unique<services::AuditLog>(*m_store, m_clock,
                                                    crypto::CheckpointSigner::from_seed(*seed, *origin), *origin);
     KV_TRY(m_audit->load());
+    // Failure injection for the fail-closed tests: the audit log refuses every append.
+    m_audit->inject_failure(m_settings.get("testing.fail_audit") == "1");
 
     auto root_pem = required_setting(*m_store, "ca.cert");
     if (!root_pem) {
