@@ -350,8 +350,28 @@ bool verify_raw_signature(const Botan::Public_Key& key, KeyType type, const Byte
 
 // --- parsing --------------------------------------------------------------------------------------------
 
-Botan::BER_Object next(Botan::BER_Decoder& decoder, const char* what) {
+// BER allows indefinite lengths (NSS, for one, writes them); Botan then leaves the end-of-contents octets
+// in the decoder, so "is there more" means "is there another object that is not an EOC".
+bool has_more(Botan::BER_Decoder& decoder) {
     if (!decoder.more_items()) {
+        return false;
+    }
+    Botan::BER_Object obj = decoder.get_next_object();
+    if (!obj.is_set()) {
+        return false;
+    }
+    decoder.push_back(std::move(obj));
+    return true;
+}
+
+void expect_end(Botan::BER_Decoder& decoder, const char* what) {
+    if (has_more(decoder)) {
+        throw FormatError(std::string("unexpected data after ") + what);
+    }
+}
+
+Botan::BER_Object next(Botan::BER_Decoder& decoder, const char* what) {
+    if (!has_more(decoder)) {
         throw FormatError(std::string("missing ") + what);
     }
     return decoder.get_next_object();
@@ -381,7 +401,9 @@ Bytes reencode(const Botan::BER_Object& obj, Botan::ASN1_Tag type, Botan::ASN1_T
 Botan::OID decode_oid(const Botan::BER_Object& obj) {
     Bytes tlv = reencode(obj, Botan::OBJECT_ID, Botan::UNIVERSAL);
     Botan::OID oid;
-    Botan::BER_Decoder(tlv).decode(oid).verify_end();
+    Botan::BER_Decoder decoder(tlv);
+    decoder.decode(oid);
+    expect_end(decoder, "OID");
     return oid;
 }
 
@@ -389,7 +411,9 @@ Botan::AlgorithmIdentifier decode_algorithm(Botan::BER_Decoder& decoder, const c
     Botan::BER_Object obj = expect(decoder, Botan::SEQUENCE, constructed(Botan::UNIVERSAL), what);
     Bytes tlv = reencode(obj, Botan::SEQUENCE, constructed(Botan::UNIVERSAL));
     Botan::AlgorithmIdentifier alg;
-    Botan::BER_Decoder(tlv).decode(alg).verify_end();
+    Botan::BER_Decoder inner(tlv);
+    inner.decode(alg);
+    expect_end(inner, what);
     return alg;
 }
 
@@ -405,7 +429,7 @@ ParsedAttributes parse_signed_attributes(const Botan::BER_Object& attrs_obj) {
     out.der_set = reencode(attrs_obj, Botan::SET, constructed(Botan::UNIVERSAL));
     std::vector<Botan::OID> seen;
     Botan::BER_Decoder attrs(attrs_obj);
-    while (attrs.more_items()) {
+    while (has_more(attrs)) {
         Botan::BER_Object attr_obj =
             expect(attrs, Botan::SEQUENCE, constructed(Botan::UNIVERSAL), "attribute");
         Botan::BER_Decoder attr(attr_obj);
@@ -418,10 +442,10 @@ ParsedAttributes parse_signed_attributes(const Botan::BER_Object& attrs_obj) {
         seen.push_back(type);
         Botan::BER_Object values_obj =
             expect(attr, Botan::SET, constructed(Botan::UNIVERSAL), "attribute values");
-        attr.verify_end();
+        expect_end(attr, "attribute");
         Botan::BER_Decoder values(values_obj);
         Botan::BER_Object value = next(values, "attribute value");
-        const bool single = !values.more_items();
+        const bool single = !has_more(values);
         if (type == k_oid_content_type) {
             if (!single || !value.is_a(Botan::OBJECT_ID, Botan::UNIVERSAL)) {
                 throw FormatError("content-type attribute must hold one OID");
@@ -492,7 +516,7 @@ std::string check_signing_certificate_v2(const Bytes& value_der, const Botan::X5
         return "signing-certificate-v2 hash does not match the signer certificate";
     }
 
-    if (id_dec.more_items()) {
+    if (has_more(id_dec)) {
         Botan::BER_Object issuer_serial =
             expect(id_dec, Botan::SEQUENCE, constructed(Botan::UNIVERSAL), "IssuerSerial");
         Botan::BER_Decoder is_dec(issuer_serial);
@@ -502,12 +526,13 @@ std::string check_signing_certificate_v2(const Bytes& value_der, const Botan::X5
         is_dec.decode(serial);
         bool issuer_found = false;
         Botan::BER_Decoder names_dec(names);
-        while (names_dec.more_items()) {
+        while (has_more(names_dec)) {
             Botan::BER_Object name = names_dec.get_next_object();
             if (name.is_a(4, constructed(Botan::CONTEXT_SPECIFIC))) {
                 Botan::BER_Decoder dn_dec(name);
                 Botan::X509_DN dn;
-                dn_dec.decode(dn).verify_end();
+                dn_dec.decode(dn);
+                expect_end(dn_dec, "directoryName");
                 issuer_found = issuer_found || dn == cert.issuer_dn();
             }
         }
@@ -531,17 +556,17 @@ ParsedSignedData parse_cms(const Bytes& der) {
     ParsedSignedData out;
     Botan::BER_Decoder top(der);
     Botan::BER_Object ci = expect(top, Botan::SEQUENCE, constructed(Botan::UNIVERSAL), "ContentInfo");
-    top.verify_end("trailing bytes after ContentInfo");
+    expect_end(top, "ContentInfo");
     Botan::BER_Decoder ci_dec(ci);
     if (decode_oid(expect(ci_dec, Botan::OBJECT_ID, Botan::UNIVERSAL, "contentType")) != k_oid_signed_data) {
         throw FormatError("ContentInfo is not SignedData");
     }
     Botan::BER_Object explicit0 =
         expect(ci_dec, Botan::ASN1_Tag(0), constructed(Botan::CONTEXT_SPECIFIC), "content");
-    ci_dec.verify_end();
+    expect_end(ci_dec, "content");
     Botan::BER_Decoder wrapper(explicit0);
     Botan::BER_Object sd = expect(wrapper, Botan::SEQUENCE, constructed(Botan::UNIVERSAL), "SignedData");
-    wrapper.verify_end();
+    expect_end(wrapper, "SignedData");
 
     Botan::BER_Decoder sd_dec(sd);
     std::size_t version = 0;
@@ -557,7 +582,7 @@ ParsedSignedData parse_cms(const Bytes& der) {
         if (decode_oid(expect(encap_dec, Botan::OBJECT_ID, Botan::UNIVERSAL, "eContentType")) != k_oid_data) {
             throw FormatError("eContentType is not id-data");
         }
-        if (encap_dec.more_items()) {
+        if (has_more(encap_dec)) {
             throw FormatError("SignedData is not detached (it carries eContent)");
         }
     }
@@ -565,7 +590,7 @@ ParsedSignedData parse_cms(const Bytes& der) {
     Botan::BER_Object item = next(sd_dec, "signerInfos");
     if (item.is_a(0, constructed(Botan::CONTEXT_SPECIFIC))) {
         Botan::BER_Decoder certs(item);
-        while (certs.more_items()) {
+        while (has_more(certs)) {
             Botan::BER_Object cert_obj = certs.get_next_object();
             // Other CertificateChoices (attribute certificates, other formats) are skipped.
             if (cert_obj.is_a(Botan::SEQUENCE, constructed(Botan::UNIVERSAL))) {
@@ -582,11 +607,11 @@ ParsedSignedData parse_cms(const Bytes& der) {
     if (!item.is_a(Botan::SET, constructed(Botan::UNIVERSAL))) {
         throw FormatError("unexpected tag for signerInfos");
     }
-    sd_dec.verify_end();
+    expect_end(sd_dec, "signerInfos");
 
     Botan::BER_Decoder infos(item);
     Botan::BER_Object si = expect(infos, Botan::SEQUENCE, constructed(Botan::UNIVERSAL), "SignerInfo");
-    if (infos.more_items()) {
+    if (has_more(infos)) {
         throw FormatError("more than one SignerInfo (a PDF signature has exactly one)");
     }
 
@@ -598,7 +623,8 @@ ParsedSignedData parse_cms(const Bytes& der) {
         Botan::BER_Decoder isn(sid);
         Botan::X509_DN issuer;
         Botan::BigInt serial;
-        isn.decode(issuer).decode(serial).verify_end();
+        isn.decode(issuer).decode(serial);
+        expect_end(isn, "issuerAndSerialNumber");
         out.sid.issuer = issuer;
         out.sid.serial = serial;
     } else if (sid.is_a(0, Botan::CONTEXT_SPECIFIC)) {
@@ -616,10 +642,10 @@ ParsedSignedData parse_cms(const Bytes& der) {
     out.signature_algorithm = decode_algorithm(si_dec, "signatureAlgorithm");
     Botan::BER_Object sig = expect(si_dec, Botan::OCTET_STRING, Botan::UNIVERSAL, "signature");
     out.signature.assign(sig.bits(), sig.bits() + sig.length());
-    if (si_dec.more_items()) {
+    if (has_more(si_dec)) {
         expect(si_dec, Botan::ASN1_Tag(1), constructed(Botan::CONTEXT_SPECIFIC), "unsignedAttrs");
     }
-    si_dec.verify_end();
+    expect_end(si_dec, "SignerInfo");
     return out;
 }
 
