@@ -21,6 +21,7 @@ struct AccessDecision {
     std::string rule;   // stable code, e.g. "R0.case-clinician"
     std::string basis;  // the ROI or order id relied on, when there is one
     std::string reason; // plain words for the clinician ("why can't the attorney see this?")
+    std::string purpose; // the purpose of use the basis allows, for the accounting of disclosures
     std::vector<std::string> obligations;
 };
 

@@ -521,10 +521,31 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
     if (!decision.basis.empty()) {
         details.field("basis", decision.basis);
     }
+    // A release to someone other than the case's clinician or the document's own author is a disclosure and
+    // enters the accounting of disclosures (45 CFR 164.528) in the same transaction as its audit entry.
+    const bool disclosure = decision.permit && !decision.basis.empty();
     // Fail closed: the read is recorded before any byte leaves, or nothing leaves.
-    KV_TRY(m_audit.append({who.user_id, "document.read", document_id, (*d)->case_id, decision.permit ? "permit" : "deny",
-                           decision.rule + ": " + decision.reason, details.str()},
-                          req));
+    KV_TRY(m_store.transaction([&]() -> Status {
+        KV_TRY(m_audit.append({who.user_id, "document.read", document_id, (*d)->case_id,
+                               decision.permit ? "permit" : "deny", decision.rule + ": " + decision.reason,
+                               details.str()},
+                              req));
+        if (disclosure) {
+            storage::DisclosureRecord rec;
+            rec.id = crypto::random_id("dsc");
+            rec.case_id = (*d)->case_id;
+            rec.document_id = document_id;
+            rec.version = wanted;
+            rec.recipient_user = who.user_id;
+            rec.recipient_party = access && !access->my_parties.empty() ? access->my_parties.front().id : "";
+            rec.at = m_clock.now();
+            rec.rule = decision.rule;
+            rec.basis = decision.basis;
+            rec.purpose = decision.purpose;
+            KV_TRY(m_store.insert_disclosure(rec));
+        }
+        return {};
+    }));
     if (!decision.permit) {
         return hidden;
     }

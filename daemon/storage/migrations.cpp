@@ -52,6 +52,28 @@ const std::vector<Migration>& sqlite_migrations() {
              " PRIMARY KEY (document_id, version))",
              "CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL, leaf_hash BLOB NOT NULL)",
          }},
+        {2,
+         "workflow records, accounting of disclosures, notification outbox",
+         {
+             "CREATE TABLE records ("
+             " kind TEXT NOT NULL, id TEXT NOT NULL, case_id TEXT NOT NULL, document_id TEXT NOT NULL DEFAULT '',"
+             " state TEXT NOT NULL, updated_at INTEGER NOT NULL, sealed BLOB NOT NULL, PRIMARY KEY (kind, id))",
+             "CREATE INDEX records_case ON records(kind, case_id)",
+             "CREATE INDEX records_document ON records(kind, document_id)",
+             "CREATE INDEX records_state ON records(kind, state)",
+             "CREATE TABLE disclosures ("
+             " id TEXT PRIMARY KEY, case_id TEXT NOT NULL, document_id TEXT NOT NULL, version INTEGER NOT NULL,"
+             " recipient_user TEXT NOT NULL, recipient_party TEXT NOT NULL, at INTEGER NOT NULL, rule TEXT NOT NULL,"
+             " basis TEXT NOT NULL, purpose TEXT NOT NULL)",
+             "CREATE INDEX disclosures_case ON disclosures(case_id, at)",
+             "CREATE TABLE outbox ("
+             " id TEXT PRIMARY KEY, kind TEXT NOT NULL, case_id TEXT NOT NULL, sealed BLOB NOT NULL,"
+             " state TEXT NOT NULL, created_at INTEGER NOT NULL, send_after INTEGER NOT NULL,"
+             " attempts INTEGER NOT NULL, sent_at INTEGER NOT NULL, last_error TEXT NOT NULL)",
+             "CREATE INDEX outbox_due ON outbox(state, send_after)",
+             "CREATE INDEX outbox_case ON outbox(case_id)",
+             "CREATE INDEX documents_case_created ON documents(case_id, created_at)",
+         }},
     };
     return migrations;
 }

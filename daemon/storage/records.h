@@ -102,6 +102,48 @@ struct AuditRecord {
     Bytes leaf_hash;
 };
 
+// A structured record of the consent, signing and letter workflows (ROI, court order, envelope, ...),
+// stored as a sealed JSON document with a few clear columns to find it by. Keeps storage/ ignorant of the
+// domain's shapes while everything person-related stays encrypted at rest.
+struct SealedRecord {
+    std::string kind; // "roi", "order", "envelope", "letter", ...
+    std::string id;
+    std::string case_id;
+    std::string document_id;
+    std::string state;
+    UnixTime updated_at{0};
+    Bytes sealed;
+};
+
+// One entry of the accounting of disclosures (45 CFR 164.528): who received which document, when, and on
+// which legal basis.
+struct DisclosureRecord {
+    std::string id;
+    std::string case_id;
+    std::string document_id;
+    std::int64_t version{0};
+    std::string recipient_user;
+    std::string recipient_party;
+    UnixTime at{0};
+    std::string rule;
+    std::string basis;
+    std::string purpose;
+};
+
+// An e-mail waiting to be sent (or sent): the notification outbox.
+struct OutboxRecord {
+    std::string id;
+    std::string kind; // invitation, signing-request, reminder, completion, revocation
+    std::string case_id;
+    Bytes sealed;     // recipient, subject and body, sealed
+    std::string state{"pending"}; // pending | sent | failed
+    UnixTime created_at{0};
+    UnixTime send_after{0};
+    std::int64_t attempts{0};
+    UnixTime sent_at{0};
+    std::string last_error;
+};
+
 struct LoginFailure {
     std::string key; // "account:<index>" or "address:<ip>"
     UnixTime at{0};

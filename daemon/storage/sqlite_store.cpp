@@ -144,6 +144,33 @@ VersionRecord version_from(const RecordSet& rs, std::size_t r) {
     return v;
 }
 
+SealedRecord record_from(const RecordSet& rs, std::size_t r) {
+    SealedRecord x;
+    x.kind = str(rs, r, "kind");
+    x.id = str(rs, r, "id");
+    x.case_id = str(rs, r, "case_id");
+    x.document_id = str(rs, r, "document_id");
+    x.state = str(rs, r, "state");
+    x.updated_at = i64(rs, r, "updated_at");
+    x.sealed = blob(rs, r, "sealed");
+    return x;
+}
+
+OutboxRecord outbox_from(const RecordSet& rs, std::size_t r) {
+    OutboxRecord m;
+    m.id = str(rs, r, "id");
+    m.kind = str(rs, r, "kind");
+    m.case_id = str(rs, r, "case_id");
+    m.sealed = blob(rs, r, "sealed");
+    m.state = str(rs, r, "state");
+    m.created_at = i64(rs, r, "created_at");
+    m.send_after = i64(rs, r, "send_after");
+    m.attempts = i64(rs, r, "attempts");
+    m.sent_at = i64(rs, r, "sent_at");
+    m.last_error = str(rs, r, "last_error");
+    return m;
+}
+
 class SqliteStore final : public Store {
 public:
     explicit SqliteStore(const SqliteOptions& options)
@@ -477,6 +504,89 @@ public:
             }
             return out;
         });
+    }
+
+    // --- sealed workflow records
+    Status put_record(const SealedRecord& r) override {
+        return write("saving a record", [&](Session& s) {
+            exec(s,
+                 "INSERT OR REPLACE INTO records(kind, id, case_id, document_id, state, updated_at, sealed)"
+                 " VALUES (?,?,?,?,?,?,?)",
+                 r.kind, r.id, r.case_id, r.document_id, r.state, static_cast<Poco::Int64>(r.updated_at),
+                 to_blob(r.sealed));
+        });
+    }
+    Result<std::optional<SealedRecord>> record(const std::string& kind, const std::string& id) override {
+        return one<SealedRecord>("reading a record", "SELECT * FROM records WHERE kind = ? AND id = ?", record_from,
+                                 kind, id);
+    }
+    Result<std::vector<SealedRecord>> records_of_case(const std::string& kind, const std::string& case_id) override {
+        return many<SealedRecord>("listing records",
+                                  "SELECT * FROM records WHERE kind = ? AND case_id = ? ORDER BY updated_at, id",
+                                  record_from, kind, case_id);
+    }
+    Result<std::vector<SealedRecord>> records_of_document(const std::string& kind,
+                                                          const std::string& document_id) override {
+        return many<SealedRecord>("listing records",
+                                  "SELECT * FROM records WHERE kind = ? AND document_id = ? ORDER BY updated_at, id",
+                                  record_from, kind, document_id);
+    }
+    Result<std::vector<SealedRecord>> records_in_state(const std::string& kind, const std::string& state) override {
+        return many<SealedRecord>("listing records",
+                                  "SELECT * FROM records WHERE kind = ? AND state = ? ORDER BY updated_at, id",
+                                  record_from, kind, state);
+    }
+
+    // --- disclosures
+    Status insert_disclosure(const DisclosureRecord& d) override {
+        return write("recording a disclosure", [&](Session& s) {
+            exec(s,
+                 "INSERT INTO disclosures(id, case_id, document_id, version, recipient_user, recipient_party, at, rule,"
+                 " basis, purpose) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                 d.id, d.case_id, d.document_id, static_cast<Poco::Int64>(d.version), d.recipient_user,
+                 d.recipient_party, static_cast<Poco::Int64>(d.at), d.rule, d.basis, d.purpose);
+        });
+    }
+    Result<std::vector<DisclosureRecord>> disclosures_of_case(const std::string& case_id) override {
+        return many<DisclosureRecord>(
+            "listing disclosures", "SELECT * FROM disclosures WHERE case_id = ? ORDER BY at, id",
+            [](const RecordSet& rs, std::size_t r) {
+                DisclosureRecord d;
+                d.id = str(rs, r, "id");
+                d.case_id = str(rs, r, "case_id");
+                d.document_id = str(rs, r, "document_id");
+                d.version = i64(rs, r, "version");
+                d.recipient_user = str(rs, r, "recipient_user");
+                d.recipient_party = str(rs, r, "recipient_party");
+                d.at = i64(rs, r, "at");
+                d.rule = str(rs, r, "rule");
+                d.basis = str(rs, r, "basis");
+                d.purpose = str(rs, r, "purpose");
+                return d;
+            },
+            case_id);
+    }
+
+    // --- outbox
+    Status put_outbox(const OutboxRecord& m) override {
+        return write("queueing a notification", [&](Session& s) {
+            exec(s,
+                 "INSERT OR REPLACE INTO outbox(id, kind, case_id, sealed, state, created_at, send_after, attempts,"
+                 " sent_at, last_error) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                 m.id, m.kind, m.case_id, to_blob(m.sealed), m.state, static_cast<Poco::Int64>(m.created_at),
+                 static_cast<Poco::Int64>(m.send_after), static_cast<Poco::Int64>(m.attempts),
+                 static_cast<Poco::Int64>(m.sent_at), m.last_error);
+        });
+    }
+    Result<std::vector<OutboxRecord>> due_outbox(UnixTime now, int limit) override {
+        return many<OutboxRecord>("reading the outbox",
+                                  "SELECT * FROM outbox WHERE state = 'pending' AND send_after <= ?"
+                                  " ORDER BY send_after, id LIMIT ?",
+                                  outbox_from, static_cast<Poco::Int64>(now), static_cast<Poco::Int64>(limit));
+    }
+    Result<std::vector<OutboxRecord>> outbox_of_case(const std::string& case_id) override {
+        return many<OutboxRecord>("reading the outbox", "SELECT * FROM outbox WHERE case_id = ? ORDER BY created_at, id",
+                                  outbox_from, case_id);
     }
 
     // --- audit

@@ -74,6 +74,23 @@ public:
     virtual Result<std::vector<VersionRecord>> versions_of(const std::string& document_id) = 0;
     virtual Result<std::vector<std::string>> all_blob_ids() = 0;
 
+    // Sealed workflow records (see SealedRecord).
+    virtual Status put_record(const SealedRecord& r) = 0; // insert or replace
+    virtual Result<std::optional<SealedRecord>> record(const std::string& kind, const std::string& id) = 0;
+    virtual Result<std::vector<SealedRecord>> records_of_case(const std::string& kind, const std::string& case_id) = 0;
+    virtual Result<std::vector<SealedRecord>> records_of_document(const std::string& kind,
+                                                                  const std::string& document_id) = 0;
+    virtual Result<std::vector<SealedRecord>> records_in_state(const std::string& kind, const std::string& state) = 0;
+
+    // Accounting of disclosures.
+    virtual Status insert_disclosure(const DisclosureRecord& d) = 0;
+    virtual Result<std::vector<DisclosureRecord>> disclosures_of_case(const std::string& case_id) = 0;
+
+    // Notification outbox.
+    virtual Status put_outbox(const OutboxRecord& m) = 0; // insert or replace
+    virtual Result<std::vector<OutboxRecord>> due_outbox(UnixTime now, int limit) = 0;
+    virtual Result<std::vector<OutboxRecord>> outbox_of_case(const std::string& case_id) = 0;
+
     // The audit log's leaves, in order.
     virtual Result<std::int64_t> append_audit(const std::string& entry, const Bytes& leaf_hash) = 0;
     virtual Result<std::vector<AuditRecord>> audit_range(std::int64_t from, std::int64_t count) = 0;
