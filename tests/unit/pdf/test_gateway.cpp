@@ -257,9 +257,18 @@ TEST_CASE("a worker that runs out of address space reports the file as too big t
     GatewayConfig config = worker_config();
     config.address_space_bytes = std::uint64_t{256} << 20;
     PdfGateway gateway(config);
-    const auto result = gateway.run("selftest-alloc", {}, input_from({}));
-    REQUIRE_FALSE(result.ok());
-    CHECK(refusal_of(result.error()) == IntakeRefusal::too_big_to_parse);
+    SECTION("a worker allocating without end") {
+        const auto result = gateway.run("selftest-alloc", {}, input_from({}));
+        REQUIRE_FALSE(result.ok());
+        CHECK(refusal_of(result.error()) == IntakeRefusal::too_big_to_parse);
+    }
+    SECTION("PoDoFo loading half a million objects, with the object limit lifted (it needs over 512 MiB)") {
+        IntakeLimits lifted;
+        lifted.max_objects = 100'000'000;
+        const auto result = gateway.inspect(kinvault::test::hostile_pdf("many-objects").bytes, lifted);
+        REQUIRE_FALSE(result.ok());
+        CHECK(refusal_of(result.error()) == IntakeRefusal::too_big_to_parse);
+    }
     require_clean(before);
 }
 
