@@ -786,6 +786,22 @@ Result<std::vector<std::string>> split_certificate_bundle(const std::string& pem
     return out;
 }
 
+Status cms_check_signer(const Secret& private_key_pem, const std::string& certificate_pem) {
+    auto cert = load_certificate(certificate_pem);
+    if (!cert) {
+        return std::move(cert).error();
+    }
+    auto key = load_private_key(private_key_pem);
+    if (!key) {
+        return std::move(key).error();
+    }
+    auto type = key_for_certificate(**key, *cert);
+    if (!type) {
+        return std::move(type).error();
+    }
+    return {};
+}
+
 Result<Bytes> cms_signed_attributes(const Digest& content_digest, const std::string& certificate_pem) {
     auto cert = load_certificate(certificate_pem);
     if (!cert) {

@@ -47,6 +47,10 @@ struct CertificateInfo {
                                      const std::string& certificate_pem,
                                      const std::vector<std::string>& chain_pem);
 
+// Checks that a PEM private key is usable for PDF signatures and belongs to the certificate, without
+// signing anything (so callers can fail fast before expensive work).
+[[nodiscard]] Status cms_check_signer(const Secret& private_key_pem, const std::string& certificate_pem);
+
 // Two-phase signing for keys that never come here (bring your own certificate, tokens).
 // Phase 1: the DER encoding, as a SET (tag 0x31), of the signed attributes for this digest and certificate;
 // the external signer signs exactly these bytes (RFC 5652 §5.4). The encoding is deterministic.

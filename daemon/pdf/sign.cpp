@@ -222,6 +222,38 @@ private:
     double m_height;
 };
 
+// A certification signature with DocMDP permissions P=1 forbids any change, signatures included
+// (ISO 32000-1 §12.8.2.2, Table 254); adding one would void the certification.
+Status check_modifications_allowed(pdf::PdfMemDocument& doc) {
+    pdf::PdfObject* catalog = doc.GetCatalog();
+    pdf::PdfObject* perms = catalog != nullptr ? catalog->GetIndirectKey("Perms") : nullptr;
+    pdf::PdfObject* docmdp =
+        perms != nullptr && perms->IsDictionary() ? perms->GetIndirectKey("DocMDP") : nullptr;
+    pdf::PdfObject* refs =
+        docmdp != nullptr && docmdp->IsDictionary() ? docmdp->GetIndirectKey("Reference") : nullptr;
+    if (refs == nullptr || !refs->IsArray()) {
+        return {};
+    }
+    for (const auto& item : refs->GetArray()) {
+        const pdf::PdfObject* ref =
+            item.IsReference() ? doc.GetObjects().GetObject(item.GetReference()) : &item;
+        if (ref == nullptr || !ref->IsDictionary()) {
+            continue;
+        }
+        const pdf::PdfObject* params = ref->GetDictionary().GetKey("TransformParams");
+        if (params != nullptr && params->IsReference()) {
+            params = doc.GetObjects().GetObject(params->GetReference());
+        }
+        const pdf::PdfObject* p =
+            params != nullptr && params->IsDictionary() ? params->GetDictionary().GetKey("P") : nullptr;
+        if (p != nullptr && p->IsNumber() && p->GetNumber() == 1) {
+            return make_error(Errc::conflict,
+                              "the document is certified with no changes allowed (DocMDP P=1)");
+        }
+    }
+    return {};
+}
+
 pdf::PdfPage* page_at(pdf::PdfMemDocument& doc, int index) {
     if (index < 0 || index >= doc.GetPageCount()) {
         return nullptr;
@@ -335,6 +367,7 @@ Result<PreparedPdf> prepare_with_podofo(const Bytes& input, const SignatureReque
     if (doc.GetEncrypted()) {
         return make_error(Errc::unprocessable, "encrypted PDFs cannot be signed");
     }
+    KV_TRY(check_modifications_allowed(doc));
     pdf::PdfPage* page = page_at(doc, request.page);
     if (page == nullptr) {
         return make_error(Errc::invalid_input, "signature page " + std::to_string(request.page) +
@@ -545,10 +578,7 @@ Result<SignedPdf> sign_with_key(const Bytes& pdf, SignatureRequest request,
         request.signer_name = cert->common_name;
     }
     // Check key and certificate before the PDF work, so a wrong key fails fast and clearly.
-    auto probe = crypto::cms_sign(crypto::Digest{}, private_key_pem, certificate_pem, chain_pem);
-    if (!probe) {
-        return std::move(probe).error();
-    }
+    KV_TRY(crypto::cms_check_signer(private_key_pem, certificate_pem));
     auto prepared = prepare_signature(pdf, request);
     if (!prepared) {
         return std::move(prepared).error();

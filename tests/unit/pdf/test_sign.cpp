@@ -731,6 +731,38 @@ TEST_CASE("Bad requests and unusable PDFs give clean errors") {
         REQUIRE_FALSE(out.ok());
         CHECK(out.error().code == Errc::unprocessable);
     }
+    SECTION("a document certified with no changes allowed, but not one that allows form filling") {
+        for (const int permission : {1, 2}) {
+            PoDoFo::PdfMemDocument doc;
+            doc.LoadFromBuffer(reinterpret_cast<const char*>(plain.data()), static_cast<long>(plain.size()));
+            PoDoFo::PdfDictionary params;
+            params.AddKey("Type", PoDoFo::PdfName("TransformParams"));
+            params.AddKey("P", PoDoFo::PdfObject(static_cast<PoDoFo::pdf_int64>(permission)));
+            params.AddKey("V", PoDoFo::PdfName("1.2"));
+            PoDoFo::PdfDictionary reference;
+            reference.AddKey("TransformMethod", PoDoFo::PdfName("DocMDP"));
+            reference.AddKey("TransformParams", params);
+            PoDoFo::PdfArray references;
+            references.push_back(reference);
+            PoDoFo::PdfObject* sig = doc.GetObjects().CreateObject("Sig");
+            sig->GetDictionary().AddKey("Reference", references);
+            PoDoFo::PdfDictionary perms;
+            perms.AddKey("DocMDP", sig->Reference());
+            doc.GetCatalog()->GetDictionary().AddKey("Perms", perms);
+            PoDoFo::PdfRefCountedBuffer buffer;
+            PoDoFo::PdfOutputDevice device(&buffer);
+            doc.Write(&device);
+            const auto* begin = reinterpret_cast<const std::uint8_t*>(buffer.GetBuffer());
+            auto out = prepare_signature(Bytes(begin, begin + device.GetLength()), request);
+            INFO("P=" << permission);
+            if (permission == 1) {
+                REQUIRE_FALSE(out.ok());
+                CHECK(out.error().code == Errc::conflict);
+            } else {
+                CHECK(out.ok());
+            }
+        }
+    }
     SECTION("a key that does not belong to the certificate") {
         auto out = sign_with_key(plain, request, p.signers[0].key_pem, p.signers[1].cert_pem, {});
         REQUIRE_FALSE(out.ok());
