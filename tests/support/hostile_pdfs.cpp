@@ -457,6 +457,26 @@ Bytes with_tail(Tail tail) {
     return to_bytes(writer.text());
 }
 
+// A valid file plus one incremental update (PDF 32000 7.5.6): a new object, an xref section for it and a
+// trailer whose /Prev points at the original section, as every signature adds.
+Bytes incremental_update() {
+    return with_tail([](PdfWriter& writer, int catalog) {
+        const std::string size = std::to_string(writer.object_count() + 2);
+        const std::size_t original = writer.write_xref();
+        writer.write_trailer("<< /Size " + std::to_string(writer.object_count() + 1) + " /Root " +
+                                 object_ref(catalog) + " >>",
+                             original);
+        const int added = writer.add("<< /Note (added by an incremental update) >>");
+        const std::size_t update = writer.size();
+        std::array<char, 24> entry{};
+        std::snprintf(entry.data(), entry.size(), "%010zu 00000 n \n", writer.offset_of(added));
+        writer.text() += "xref\n0 1\n0000000000 65535 f \n" + std::to_string(added) + " 1\n" + entry.data();
+        writer.write_trailer("<< /Size " + size + " /Root " + object_ref(catalog) + " /Prev " +
+                                 std::to_string(original) + " >>",
+                             update);
+    });
+}
+
 Bytes xref_prev_self() {
     return with_tail([](PdfWriter& writer, int catalog) {
         const std::size_t xref = writer.write_xref();
@@ -577,6 +597,8 @@ std::vector<HostilePdf> build_corpus() {
     corpus.push_back(accepted(
         "valid-object-streams", "PDF 1.5 with an object stream and a cross-reference stream",
         with_object_stream("<< /Note (kept in a compressed object stream) >>", "1"), report(1, "1.5")));
+    corpus.push_back(accepted("valid-incremental-update", "a valid PDF with one incremental update appended",
+                              incremental_update(), report(1)));
     corpus.push_back(accepted("valid-nesting-at-limit", "dictionaries nested exactly to the depth limit",
                               with_catalog_extra(nested_dictionaries(defaults.max_depth - 1)), report(1)));
 
