@@ -516,6 +516,25 @@ Result<Bytes> read_file(const std::string& path, std::size_t limit) {
     return data;
 }
 
+// Reads a key file straight into locked memory, so no copy of the key is left behind in the heap.
+Result<crypto::Secret> read_secret_file(const std::string& path, std::size_t limit) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) {
+        return make_error(Errc::not_found, "cannot open " + path);
+    }
+    const std::streamoff size = in.tellg();
+    if (size < 0 || static_cast<std::uint64_t>(size) > limit) {
+        return make_error(Errc::payload_too_large, path + " is too large");
+    }
+    crypto::Secret secret(static_cast<std::size_t>(size));
+    in.seekg(0);
+    in.read(reinterpret_cast<char*>(secret.data()), size);
+    if (in.gcount() != size) {
+        return make_error(Errc::unavailable, "cannot read " + path);
+    }
+    return secret;
+}
+
 Status write_file_atomically(const std::string& path, const Bytes& data) {
     const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
     {
@@ -609,12 +628,10 @@ Result<SignLocalResult> sign_local(const SignLocalOptions& options) {
     }
     constexpr std::size_t k_max_pem = 1024 * 1024;
     constexpr std::size_t k_max_pdf = 2ULL * 1024 * 1024 * 1024;
-    auto key_bytes = read_file(options.key_path, k_max_pem);
-    if (!key_bytes) {
-        return std::move(key_bytes).error();
+    auto key = read_secret_file(options.key_path, k_max_pem);
+    if (!key) {
+        return std::move(key).error();
     }
-    const crypto::Secret key(key_bytes->data(), key_bytes->size());
-    std::fill(key_bytes->begin(), key_bytes->end(), 0);
     auto cert_bytes = read_file(options.certificate_path, k_max_pem);
     if (!cert_bytes) {
         return std::move(cert_bytes).error();
@@ -653,7 +670,7 @@ Result<SignLocalResult> sign_local(const SignLocalOptions& options) {
     if (options.rect) {
         request.rect = *options.rect;
     }
-    auto signed_pdf = sign_with_key(*input, request, key, certificate, chain);
+    auto signed_pdf = sign_with_key(*input, request, *key, certificate, chain);
     if (!signed_pdf) {
         return std::move(signed_pdf).error();
     }

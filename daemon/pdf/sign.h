@@ -50,8 +50,10 @@ struct SignatureRequest {
 
 // Loads `pdf` for update and appends one incremental update with the request's widgets and signature field.
 // The original bytes are kept unchanged as the prefix of the result, so earlier signatures stay valid.
-// Errors: Errc::invalid_input for a bad request (page out of range, duplicate field name, ...),
-// Errc::unprocessable for a PDF PoDoFo cannot load or update (encrypted, malformed).
+// Errors: Errc::invalid_input for a bad request (page out of range, bad field name or rectangle),
+// Errc::conflict for a field name already in the document or a document certified against changes
+// (DocMDP P=1), Errc::unsupported_media for non-PDF bytes, Errc::unprocessable for a PDF PoDoFo cannot
+// load or update (encrypted, malformed).
 [[nodiscard]] Result<PreparedPdf> prepare_signature(const Bytes& pdf, const SignatureRequest& request);
 
 struct SignedPdf {
