@@ -132,7 +132,7 @@ public:
             handle_line(static_cast<int>(i + 1), lines[i]);
         }
         if (!m_error) {
-            finish(static_cast<int>(lines.size()));
+            finish();
         }
         if (!m_error) {
             validate();
@@ -854,7 +854,7 @@ private:
         m_signature_block_line = line;
     }
 
-    void finish(int last_line) {
+    void finish() {
         if (m_signature_block != nullptr) {
             fail(m_signature_block_line, "@signature-block is never closed with @end");
             return;
@@ -866,12 +866,13 @@ private:
                                   " is never closed with @end");
             return;
         }
+        // Reported against line 1, where the declaration belongs.
         if (!m_seen_template) {
-            fail(last_line, "the template has no @template line naming it");
+            fail(1, "the template has no @template line naming it");
             return;
         }
         if (!m_seen_version) {
-            fail(last_line, "the template has no @version line");
+            fail(1, "the template has no @version line");
         }
     }
 
@@ -1004,7 +1005,7 @@ private:
 };
 
 [[nodiscard]] bool is_blank(std::string_view s) {
-    return trim(s).empty();
+    return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); });
 }
 
 } // namespace
