@@ -169,14 +169,17 @@ std::vector<std::string> break_word(TextMeasure& measure, std::string_view word,
     std::vector<std::string> pieces;
     const auto text = decode_utf8(word).value_or(std::u32string{});
     std::u32string current;
+    double current_width = 0;
     for (const char32_t c : text) {
-        std::u32string candidate = current + c;
-        if (!current.empty() && measure.width(encode_utf8(candidate), size) > max_width) {
+        const std::u32string one(1, c);
+        const double w = measure.width(encode_utf8(one), size);
+        if (!current.empty() && current_width + w > max_width) {
             pieces.push_back(encode_utf8(current));
-            current = std::u32string(1, c);
-        } else {
-            current = std::move(candidate);
+            current.clear();
+            current_width = 0;
         }
+        current += c;
+        current_width += w;
     }
     if (!current.empty()) {
         pieces.push_back(encode_utf8(current));
@@ -339,6 +342,7 @@ private:
     double m_size;
     double m_y{0};
     bool m_page_has_content{false};
+    bool m_after_list{false};
     std::vector<PageOps> m_pages;
     std::vector<PlacedField> m_fields;
     std::vector<std::pair<PlacedField, bool>> m_positioned; // explicit at= fields, drawn after layout
@@ -548,19 +552,16 @@ private:
                 cursor += measure(seg.bold).width(seg.text, size);
             }
             if (i + 1 < line.size()) {
-                if (ops.back().bold == line[i].segments.back().bold) {
-                    ops.back().text += ' ';
-                } else {
-                    extend = false;
-                }
+                // The last op holds this word's last segment, so the space takes that segment's weight.
+                ops.back().text += ' ';
                 cursor += space_after(line[i], size);
             }
         }
         m_page_has_content = true;
     }
 
-    // Flows text from the current position; `indent` shifts it right, `keep_lines` asks for that many
-    // lines (or all, if fewer) to fit before starting.
+    // Flows text from the current position, starting a new page whenever the next line does not fit;
+    // `indent` shifts it right (list items), `marker` is drawn in the indent of the first line.
     void flow(const std::vector<Segment>& segments, double size, double indent, bool centered,
               const std::string& marker = {}, bool marker_bold = false) {
         const double width = content_width() - indent;
@@ -598,6 +599,29 @@ private:
     }
 
     void block(const Block& b) {
+        // A list ends with a little more room than lies between its items.
+        switch (b.kind) {
+        case BlockKind::paragraph:
+        case BlockKind::rule:
+        case BlockKind::field:
+        case BlockKind::signature_block:
+            if (m_after_list) {
+                gap(m_size * 0.25);
+            }
+            m_after_list = false;
+            break;
+        case BlockKind::title:
+        case BlockKind::heading:
+        case BlockKind::subheading:
+            m_after_list = false;
+            break;
+        case BlockKind::bullet:
+        case BlockKind::numbered:
+            m_after_list = true;
+            break;
+        default:
+            break;
+        }
         switch (b.kind) {
         case BlockKind::title:
         case BlockKind::heading:
