@@ -22,7 +22,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view worker_name = "kinvault-pdf-worker";
-constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::size_t read_chunk = std::size_t{64} * 1024;
 constexpr std::size_t max_diagnostics = 4096;
 constexpr rlim_t max_open_files = 16;
 // The child dups the pipe ends to at least this number first, so no dup2 onto 0..3 can clobber another end.

@@ -83,9 +83,7 @@ public:
     std::optional<IntakeRefusal> run() {
         while (m_pos < m_data.size()) {
             const std::uint8_t c = m_data[m_pos];
-            if (is_white(c)) {
-                ++m_pos;
-            } else if (c == '%') {
+            if (c == '%') {
                 skip_comment();
             } else if (c == '(') {
                 skip_literal_string();
@@ -123,7 +121,7 @@ public:
                     return refusal;
                 }
             } else {
-                ++m_pos; // stray '>', ')', '{', '}'
+                ++m_pos; // white-space, or a stray '>', ')', '{', '}'
             }
         }
         return std::nullopt;

@@ -204,7 +204,7 @@ bool read_exact(std::uint8_t* out, std::size_t size) {
 }
 
 bool read_to_end(Bytes& out) {
-    constexpr std::size_t chunk = 256 * 1024;
+    constexpr std::size_t chunk = std::size_t{256} * 1024;
     while (true) {
         const std::size_t used = out.size();
         out.resize(used + chunk);

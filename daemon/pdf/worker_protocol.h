@@ -31,7 +31,7 @@ namespace kinvault::pdf::wire {
 using Header = std::map<std::string, std::string, std::less<>>;
 
 inline constexpr std::size_t length_prefix_bytes = 4;
-inline constexpr std::size_t max_header_bytes = 64 * 1024;
+inline constexpr std::size_t max_header_bytes = std::size_t{64} * 1024;
 
 inline constexpr std::string_view status_ok = "ok";
 inline constexpr std::string_view status_refused = "refused";

@@ -92,7 +92,7 @@ public:
         std::filesystem::remove_all(m_path, ignored);
     }
     std::string script(const std::string& name, const std::string& body) const {
-        const std::string path = (m_path / name).string();
+        std::string path = (m_path / name).string();
         std::ofstream(path) << "#!/bin/sh\n" << body;
         REQUIRE(::chmod(path.c_str(), 0755) == 0);
         return path;
@@ -458,9 +458,11 @@ TEST_CASE("many inspections at once all succeed", "[gateway][concurrency]") {
     const Bytes& hostile = kinvault::test::hostile_pdf("deep-dicts-20000").bytes;
     constexpr int threads = 8;
     constexpr int per_thread = 4;
-    std::vector<int> pages(threads * per_thread, -1);
-    std::vector<std::optional<IntakeRefusal>> refusals(threads * per_thread);
+    constexpr std::size_t jobs = std::size_t{threads} * per_thread;
+    std::vector<int> pages(jobs, -1);
+    std::vector<std::optional<IntakeRefusal>> refusals(jobs);
     std::vector<std::thread> pool;
+    pool.reserve(threads);
     for (int t = 0; t < threads; ++t) {
         pool.emplace_back([&, t] {
             for (int i = 0; i < per_thread; ++i) {
@@ -505,6 +507,7 @@ TEST_CASE("no more workers run at once than max_concurrency allows", "[gateway][
     std::atomic<int> most{0};
     std::atomic<int> failures{0};
     std::vector<std::thread> pool;
+    pool.reserve(6);
     for (int t = 0; t < 6; ++t) {
         pool.emplace_back([&] {
             const auto outcome = gateway.execute("any", {}, input_from({}));

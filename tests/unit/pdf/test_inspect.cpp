@@ -57,7 +57,7 @@ public:
         std::filesystem::remove_all(m_path, ignored);
     }
     std::string write(const std::string& name, const Bytes& bytes) const {
-        const std::string path = (m_path / name).string();
+        std::string path = (m_path / name).string();
         std::ofstream(path, std::ios::binary)
             .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
         return path;
