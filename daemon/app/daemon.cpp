@@ -325,7 +325,7 @@ int KinvaultDaemon::run_server() {
         const std::string public_url =
             m_settings.get("server.public_url", "https://" + (url_host == "127.0.0.1" ? std::string("localhost") : url_host) +
                                                     ":" + std::to_string(bound));
-        runtime.api().set_public_url(public_url);
+        runtime.set_public_url(public_url);
 
         Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams();
         params->setMaxThreads(static_cast<int>(m_settings.get_int("server.threads", 16)));

@@ -194,6 +194,11 @@ Runtime::Runtime(const Settings& settings, const Clock& clock) : m_settings(sett
 
 Runtime::~Runtime() = default;
 
+void Runtime::set_public_url(const std::string& url) {
+    m_api->set_public_url(url);
+    m_notifier->set_public_url(url);
+}
+
 Status Runtime::open(const crypto::Secret& unseal) {
     auto record = read_keyring(m_paths);
     if (!record) {
@@ -255,7 +260,12 @@ Status Runtime::open(const crypto::Secret& unseal) {
 
     m_gate = std::make_unique<services::ReleaseGate>(*m_store, m_clock);
     m_accounts = std::make_unique<services::Accounts>(*m_store, *m_keyring, *m_audit, m_clock, sessions, logins);
-    m_cases = std::make_unique<services::Cases>(*m_store, *m_keyring, *m_audit, *m_accounts, *m_gate, m_clock);
+    m_notifier = std::make_unique<services::Notifier>(*m_store, *m_keyring, m_clock);
+    if (auto practice = m_store->setting("practice.name"); practice && practice->has_value()) {
+        m_notifier->set_practice_name(**practice);
+    }
+    m_cases = std::make_unique<services::Cases>(*m_store, *m_keyring, *m_audit, *m_accounts, *m_gate, *m_notifier,
+                                                m_clock);
     m_vault = std::make_unique<services::Vault>(*m_store, *m_blobs, *m_keyring, *m_audit, *m_gate, *m_pdf, m_clock,
                                                 m_limits);
     auto orphans = m_vault->remove_orphans();

@@ -12,6 +12,7 @@
 #include "services/accounts.h"
 #include "services/audit.h"
 #include "services/cases.h"
+#include "services/notifier.h"
 #include "services/release_gate.h"
 #include "services/vault.h"
 #include "storage/blob_store.h"
@@ -53,6 +54,9 @@ public:
     [[nodiscard]] Status open(const crypto::Secret& unseal);
 
     [[nodiscard]] http::Api& api() { return *m_api; }
+    [[nodiscard]] services::Notifier& notifier() { return *m_notifier; }
+    // Known once the listening port is.
+    void set_public_url(const std::string& url);
     [[nodiscard]] services::AuditLog& audit() { return *m_audit; }
     [[nodiscard]] const crypto::CertifiedKey& tls() const { return m_tls; }
     [[nodiscard]] const std::string& root_ca_pem() const { return m_root_pem; }
@@ -71,6 +75,7 @@ private:
     std::unique_ptr<services::AuditLog> m_audit;
     std::unique_ptr<services::ReleaseGate> m_gate;
     std::unique_ptr<services::Accounts> m_accounts;
+    std::unique_ptr<services::Notifier> m_notifier;
     std::unique_ptr<services::Cases> m_cases;
     std::unique_ptr<services::Vault> m_vault;
     std::unique_ptr<http::Api> m_api;

@@ -81,7 +81,12 @@ void Api::add_account_routes() {
         ex.send_no_content();
     });
 
-    m_router.add("GET", "/api/v1/me", [](Exchange& ex) { ex.send_json(200, to_json(ex.who())); });
+    m_router.add("GET", "/api/v1/me", [this](Exchange& ex) {
+        auto o = to_json(ex.who());
+        // Browser pages fetch this after a reload to get the CSRF token for their session again.
+        o->set("csrf_token", m_s.accounts.csrf_token(ex.who()));
+        ex.send_json(200, o);
+    });
 
     m_router.add("POST", "/api/v1/me/totp", [this](Exchange& ex) {
         auto uri = m_s.accounts.begin_totp(ex.who());

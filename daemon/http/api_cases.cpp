@@ -64,7 +64,7 @@ void Api::add_case_routes() {
         Poco::JSON::Object::Ptr o = new Poco::JSON::Object();
         o->set("party", to_json(inv.party));
         o->set("token", inv.token);
-        o->set("link", m_options.public_url + "/invite#" + inv.token);
+        o->set("link", inv.link);
         o->set("expires_at", format_utc(inv.expires_at));
         return o;
     };

@@ -142,11 +142,12 @@ Result<NewSession> Accounts::open_session(const storage::UserRecord& user, const
                                           const RequestInfo& req) {
     NewSession out;
     out.token = crypto::random_token();
-    out.csrf_token = crypto::random_token();
+    out.csrf_token.clear(); // derived below, once the session hash is known
     const UnixTime now = m_clock.now();
     storage::SessionRecord rec;
     rec.token_hash = token_hash(out.token);
     rec.user_id = user.id;
+    out.csrf_token = m_keyring.blind_index("csrf", token_hash(out.token));
     rec.csrf_hash = token_hash(out.csrf_token);
     rec.auth_method = method;
     rec.client_address = req.client_address;
@@ -287,16 +288,18 @@ Result<Principal> Accounts::authenticate(const std::string& token) const {
     return p;
 }
 
-bool Accounts::check_csrf(const Principal& principal, const std::string& csrf_token) const {
-    if (csrf_token.empty()) {
+std::string Accounts::csrf_token(const Principal& principal) const {
+    // Derived from the session (keyed BLAKE2b), so a page can fetch it again after a reload without the
+    // server storing anything new; a cross-site page cannot read it (same-origin policy).
+    return m_keyring.blind_index("csrf", principal.session_hash);
+}
+
+bool Accounts::check_csrf(const Principal& principal, const std::string& given_token) const {
+    if (given_token.empty()) {
         return false;
     }
-    auto s = m_store.session_by_hash(principal.session_hash);
-    if (!s || !s->has_value()) {
-        return false;
-    }
-    const crypto::Secret expected = crypto::Secret::from_view((*s)->csrf_hash);
-    const crypto::Secret given = crypto::Secret::from_view(token_hash(csrf_token));
+    const crypto::Secret expected = crypto::Secret::from_view(csrf_token(principal));
+    const crypto::Secret given = crypto::Secret::from_view(given_token);
     return expected.equals(given);
 }
 

@@ -65,6 +65,7 @@ public:
     // Resolves a bearer token to its principal, enforcing idle and absolute expiry.
     [[nodiscard]] Result<Principal> authenticate(const std::string& token) const;
     [[nodiscard]] bool check_csrf(const Principal& principal, const std::string& csrf_token) const;
+    [[nodiscard]] std::string csrf_token(const Principal& principal) const;
     // Re-authentication for sensitive acts (signing): password, plus TOTP when enrolled.
     [[nodiscard]] Status reauthenticate(const Principal& principal, const crypto::Secret& password,
                                         const std::string& totp_code, const RequestInfo& req);

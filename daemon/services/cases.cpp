@@ -8,8 +8,22 @@
 namespace kinvault::services {
 
 Cases::Cases(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, Accounts& accounts,
-             ReleaseGate& gate, const Clock& clock)
-    : m_store(store), m_keyring(keyring), m_audit(audit), m_accounts(accounts), m_gate(gate), m_clock(clock) {}
+             ReleaseGate& gate, Notifier& notifier, const Clock& clock)
+    : m_store(store), m_keyring(keyring), m_audit(audit), m_accounts(accounts), m_gate(gate), m_notifier(notifier),
+      m_clock(clock) {}
+
+namespace {
+
+Mail invitation_mail(const Notifier& n, const std::string& to, const std::string& name, const std::string& link) {
+    // Only what the person needs to act: who invites them, and the link. No case details, no documents.
+    return Mail{to, n.practice_name() + " invites you to Kinvault",
+                "Hello " + name + ",\n\n" + n.practice_name() +
+                    " uses Kinvault to share and sign documents for your family's reunification work.\n"
+                    "Open this link to set your password (it works once and expires in 7 days):\n\n" +
+                    link + "\n\nIf you did not expect this message, you can ignore it.\n"};
+}
+
+} // namespace
 
 Result<std::string> Cases::case_name(const storage::CaseRecord& c) const {
     return m_keyring.open_field(c.name_sealed, "case:" + c.id + ":name");
@@ -197,6 +211,8 @@ Result<Invitation> Cases::invite(const Principal& who, const std::string& case_i
             return std::move(t).error();
         }
         token = *t;
+        KV_TRY(m_notifier.queue("invitation", case_id,
+                                invitation_mail(m_notifier, email, np.name, m_notifier.link("/invite#" + token))));
         return m_audit.append({who.user_id, "party.invite", p.id, case_id, "ok", "role " + p.role, ""}, req);
     });
     if (!st) {
@@ -206,7 +222,7 @@ Result<Invitation> Cases::invite(const Principal& who, const std::string& case_i
     if (!view) {
         return std::move(view).error();
     }
-    return Invitation{*view, token, m_clock.now() + Accounts::k_invitation_seconds};
+    return Invitation{*view, token, m_notifier.link("/invite#" + token), m_clock.now() + Accounts::k_invitation_seconds};
 }
 
 Result<Invitation> Cases::reinvite(const Principal& who, const std::string& party_id, const RequestInfo& req) {
@@ -231,6 +247,12 @@ Result<Invitation> Cases::reinvite(const Principal& who, const std::string& part
             return std::move(t).error();
         }
         token = *t;
+        auto view = party_view(**p, true);
+        if (!view) {
+            return std::move(view).error();
+        }
+        KV_TRY(m_notifier.queue("invitation", (*p)->case_id,
+                                invitation_mail(m_notifier, view->email, view->name, m_notifier.link("/invite#" + token))));
         return m_audit.append({who.user_id, "party.reinvite", party_id, (*p)->case_id, "ok", "new invitation link", ""},
                               req);
     });
@@ -241,7 +263,7 @@ Result<Invitation> Cases::reinvite(const Principal& who, const std::string& part
     if (!view) {
         return std::move(view).error();
     }
-    return Invitation{*view, token, m_clock.now() + Accounts::k_invitation_seconds};
+    return Invitation{*view, token, m_notifier.link("/invite#" + token), m_clock.now() + Accounts::k_invitation_seconds};
 }
 
 Result<std::vector<PartyView>> Cases::parties(const Principal& who, const std::string& case_id) {

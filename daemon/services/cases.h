@@ -6,6 +6,7 @@
 #include "crypto/keyring.h"
 #include "services/accounts.h"
 #include "services/audit.h"
+#include "services/notifier.h"
 #include "services/release_gate.h"
 #include "storage/store.h"
 
@@ -46,13 +47,14 @@ struct NewParty {
 struct Invitation {
     PartyView party;
     std::string token;
+    std::string link;
     UnixTime expires_at{0};
 };
 
 class Cases {
 public:
     Cases(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, Accounts& accounts,
-          ReleaseGate& gate, const Clock& clock);
+          ReleaseGate& gate, Notifier& notifier, const Clock& clock);
 
     [[nodiscard]] Result<CaseView> create(const Principal& who, const std::string& name, const std::string& mode,
                                           const RequestInfo& req);
@@ -77,6 +79,7 @@ private:
     AuditLog& m_audit;
     Accounts& m_accounts;
     ReleaseGate& m_gate;
+    Notifier& m_notifier;
     const Clock& m_clock;
 };
 

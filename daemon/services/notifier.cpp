@@ -1,0 +1,77 @@
+#include "services/notifier.h"
+
+#include "crypto/random.h"
+#include "services/json_text.h"
+
+#include <Poco/JSON/Parser.h>
+
+namespace kinvault::services {
+
+Notifier::Notifier(storage::Store& store, const crypto::Keyring& keyring, const Clock& clock)
+    : m_store(store), m_keyring(keyring), m_clock(clock) {}
+
+void Notifier::set_public_url(std::string url) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_public_url = std::move(url);
+}
+
+std::string Notifier::link(const std::string& path) const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_public_url + path;
+}
+
+void Notifier::set_practice_name(std::string name) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_practice = std::move(name);
+}
+
+std::string Notifier::practice_name() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_practice.empty() ? std::string("Kinvault") : m_practice;
+}
+
+Status Notifier::queue(const std::string& kind, const std::string& case_id, const Mail& mail, UnixTime send_after) {
+    storage::OutboxRecord r;
+    r.id = crypto::random_id("msg");
+    r.kind = kind;
+    r.case_id = case_id;
+    JsonObjectWriter w;
+    w.field("to", mail.to).field("subject", mail.subject).field("body", mail.body);
+    r.sealed = m_keyring.seal_field(w.str(), "outbox:" + r.id);
+    r.created_at = m_clock.now();
+    r.send_after = send_after == 0 ? r.created_at : send_after;
+    return m_store.put_outbox(r);
+}
+
+Result<Mail> Notifier::open(const storage::OutboxRecord& record) const {
+    auto text = m_keyring.open_field(record.sealed, "outbox:" + record.id);
+    if (!text) {
+        return std::move(text).error();
+    }
+    try {
+        Poco::JSON::Parser parser;
+        const auto o = parser.parse(*text).extract<Poco::JSON::Object::Ptr>();
+        return Mail{o->getValue<std::string>("to"), o->getValue<std::string>("subject"),
+                    o->getValue<std::string>("body")};
+    } catch (const Poco::Exception&) {
+        return make_error(Errc::integrity, "an outbox message is damaged");
+    }
+}
+
+Result<std::vector<OutboxView>> Notifier::outbox_of_case(const std::string& case_id) const {
+    auto rows = m_store.outbox_of_case(case_id);
+    if (!rows) {
+        return std::move(rows).error();
+    }
+    std::vector<OutboxView> out;
+    for (const auto& r : *rows) {
+        auto mail = open(r);
+        if (!mail) {
+            return std::move(mail).error();
+        }
+        out.push_back({r.id, r.kind, mail->to, mail->subject, r.state, r.created_at, r.sent_at, r.attempts, r.last_error});
+    }
+    return out;
+}
+
+} // namespace kinvault::services
