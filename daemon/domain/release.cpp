@@ -423,7 +423,9 @@ bool ReleaseContext::Impl::closed_for(const DocumentFacts& doc) const {
 
 const AgreementAllowance* ReleaseContext::Impl::allowance_for(const PartyView& view, const DocumentFacts& doc,
                                                               bool closed) const {
-    if (agreement == nullptr || !doc.sensitivity.empty()) {
+    // The agreement never carries sensitive information, nor a clarification letter: a letter reaches the
+    // other parent or counsel only under an ROI (domain.md, clarification letters).
+    if (agreement == nullptr || !doc.sensitivity.empty() || doc.type == DocType::clarification_letter) {
         return nullptr;
     }
     const auto& list = closed ? agreement->closed_allowances : agreement->open_allowances;

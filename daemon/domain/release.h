@@ -103,6 +103,8 @@ struct Decision {
     [[nodiscard]] std::string_view rule_code() const;
 };
 
+// Recorded for the audit log. Reads and listings follow the same rules, so a listing never reveals a document
+// that a read would refuse (rule 11).
 enum class Action { read, list };
 
 struct Requester {

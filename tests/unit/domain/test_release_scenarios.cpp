@@ -1017,6 +1017,16 @@ TEST_CASE("an ROI covering clarification letters lets the other parent see a rel
     require_deny(f.decide(mother, f.letter(LetterState::submitted)), RuleCode::letter_unreleased);
 }
 
+TEST_CASE("the agreement never releases a clarification letter to counsel", "[release][letter]") {
+    Family f;
+    f.facts.agreement->open_allowances.push_back(
+        AgreementAllowance{{Role::attorney}, {InfoCategory::correspondence}, AllowanceScope::whole_case});
+    auto l = f.letter(LetterState::released);
+    require_deny(f.decide(alan, l), RuleCode::default_deny);
+    auto note = f.doc(DocType::other, InfoCategory::correspondence);
+    require_permit(f.decide(alan, note), RuleCode::agreement_allowance);
+}
+
 TEST_CASE("a withdrawn letter goes back to its author and the clinician only", "[release][letter]") {
     Family f;
     const auto l = f.letter(LetterState::withdrawn);
