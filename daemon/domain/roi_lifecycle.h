@@ -34,7 +34,9 @@ Status revoke_roi(Roi& roi, const Revocation& revocation, const CaseFacts& facts
 
 // Rule 8: pending clinician review.
 Status suspend_roi(Roi& roi, std::string reason, UnixTime at);
-// Clinician review done: back to active only when check_authorisation passes at `at`.
+// Clinician review done: back to active only when check_authorisation passes at `at`. The review accepts the
+// losses of authority it saw (Roi::reviewed_at): those signatures stop counting, and the remaining ones must
+// satisfy rule 5 on their own.
 Status reinstate_roi(Roi& roi, const CaseFacts& facts, UnixTime at, const Policy& policy);
 Status expire_roi(Roi& roi, UnixTime at);
 Status supersede_roi(Roi& roi, const RoiId& by, UnixTime at);
