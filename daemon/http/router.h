@@ -30,9 +30,16 @@ public:
     void add(const std::string& method, const std::string& pattern, Handler handler);
     [[nodiscard]] RouteMatch match(const std::string& method, const std::string& path) const;
     [[nodiscard]] const std::vector<Route>& routes() const { return m_routes; }
+    // Answers GET/HEAD requests outside /api/ that no route matched (the browser pages and their assets).
+    void set_fallback(Handler handler) {
+        m_fallback = handler;
+        m_fallback_route = Route{"GET", "(page)", std::move(handler), {}};
+    }
 
 private:
     std::vector<Route> m_routes;
+    Handler m_fallback;
+    Route m_fallback_route;
 };
 
 [[nodiscard]] std::vector<std::string> split_path(const std::string& path);
