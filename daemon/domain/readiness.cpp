@@ -175,7 +175,14 @@ TherapistReadiness assess_therapist(const CaseFacts& facts, const Party& child, 
                     states += (i == 0 ? "" : "; ") + links[i].authoriser_name + ": " +
                               std::string(to_string(links[i].state)) + " (" + links[i].detail + ")";
                 }
-                tr.missing.push_back("Needs an ROI signed by " + who + " " + flow + ". Now: " + states + ".");
+                std::string line = "Needs an ROI signed by ";
+                line += who;
+                line += ' ';
+                line += flow;
+                line += ". Now: ";
+                line += states;
+                line += '.';
+                tr.missing.push_back(std::move(line));
             } else {
                 for (const auto& l : links) {
                     if (!in_force(l)) {
