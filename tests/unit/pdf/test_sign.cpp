@@ -4,6 +4,7 @@
 #include "crypto/secret.h"
 #include "pdf/inject.h"
 #include "pdf/sign.h"
+#include "pdf/verify.h"
 
 #include <botan/data_src.h>
 #include <botan/ec_group.h>
@@ -370,6 +371,13 @@ void require_valid_everywhere(const Bytes& pdf, std::size_t expected, const std:
     CHECK(qpdf.status == 0);
     CHECK(qpdf.output.find("No syntax or stream encoding errors found") != std::string::npos);
 
+    // Our own verifier agrees.
+    auto ours = verify_pdf(pdf, VerifyOptions{{root_pem}, std::nullopt});
+    REQUIRE(ours.ok());
+    INFO(format_report(*ours));
+    CHECK(ours->ok);
+    CHECK(ours->signatures.size() == expected);
+
     TempDir dir;
     const auto signatures = extract_signatures(pdf);
     REQUIRE(signatures.size() == expected);
@@ -530,6 +538,11 @@ TEST_CASE("Changing one byte of a signed revision makes poppler, openssl and the
         INFO(sig);
         CHECK(count(sig, "Signature is Valid.") == 0);
         CHECK(count(sig, "Digest Mismatch.") == 3);
+        auto ours = verify_pdf(tampered, VerifyOptions{{p.root_pem}, std::nullopt});
+        REQUIRE(ours.ok());
+        CHECK_FALSE(ours->ok);
+        CHECK(std::none_of(ours->signatures.begin(), ours->signatures.end(),
+                           [](const auto& s) { return s.ok; }));
         TempDir dir;
         for (const auto& extracted : extract_signatures(tampered)) {
             const auto verified = openssl_cms_verify(dir.path, extracted, p.root_pem);
@@ -549,6 +562,12 @@ TEST_CASE("Changing one byte of a signed revision makes poppler, openssl and the
         INFO(sig);
         CHECK(count(sig, "Signature is Valid.") == 2);
         CHECK(sig.rfind("Signature is Valid.") < sig.rfind("Signature #3"));
+        auto ours = verify_pdf(tampered, VerifyOptions{{p.root_pem}, std::nullopt});
+        REQUIRE(ours.ok());
+        REQUIRE(ours->signatures.size() == 3);
+        CHECK(ours->signatures[0].ok);
+        CHECK(ours->signatures[1].ok);
+        CHECK_FALSE(ours->signatures[2].ok);
     }
 }
 
