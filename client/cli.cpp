@@ -1,4 +1,5 @@
 // `kinvault`: the command line for clinicians, parents, attorneys and therapists, and the offline verifier.
+#include "client/cli_parts.h"
 #include "client/commands.h"
 #include "client/output.h"
 
@@ -160,6 +161,9 @@ int main(int argc, char** argv) {
     sign_local->add_option("IN", sl.in)->required()->check(CLI::ExistingFile);
     sign_local->add_option("OUT", sl.out)->required();
     sign_local->callback(run([&] { return cmd_sign_local(cli, sl); }));
+
+    register_envelope_commands(app, cli, rc);
+    register_consent_commands(app, cli, rc);
 
     // `verify`'s --ca is a list of roots; the global --ca is the server's root. Both spellings stay short.
     auto loaded = load_profile();

@@ -18,13 +18,7 @@ namespace kinvault::app {
 namespace {
 
 Bytes seal_secret(const crypto::Keyring& ring, const crypto::Secret& secret, const std::string& name) {
-    const crypto::WrappedKey w = ring.wrap_key(secret, "secret:" + name);
-    Bytes out;
-    for (int shift = 24; shift >= 0; shift -= 8) {
-        out.push_back(static_cast<std::uint8_t>(w.kek_version >> shift));
-    }
-    out.insert(out.end(), w.sealed.begin(), w.sealed.end());
-    return out;
+    return ring.seal_secret(secret, name);
 }
 
 Result<crypto::Secret> open_secret(const crypto::Keyring& ring, storage::Store& store, const std::string& name) {
@@ -32,14 +26,10 @@ Result<crypto::Secret> open_secret(const crypto::Keyring& ring, storage::Store& 
     if (!sealed) {
         return std::move(sealed).error();
     }
-    if (!sealed->has_value() || (*sealed)->size() < 4) {
+    if (!sealed->has_value()) {
         return make_error(Errc::integrity, "the vault is missing its " + name + " secret");
     }
-    const Bytes& b = **sealed;
-    crypto::WrappedKey w;
-    w.kek_version = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
-    w.sealed.assign(b.begin() + 4, b.end());
-    return ring.unwrap_key(w, "secret:" + name);
+    return ring.open_secret(**sealed, name);
 }
 
 Result<std::string> required_setting(storage::Store& store, const std::string& key) {
@@ -51,6 +41,20 @@ Result<std::string> required_setting(storage::Store& store, const std::string& k
         return make_error(Errc::integrity, "the vault is missing its " + key + " setting");
     }
     return **v;
+}
+
+// Templates ship in the source tree's templates/; an installed kinvaultd looks in ../share/kinvault/templates.
+std::string default_templates_dir() {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        for (const auto& candidate : {exe.parent_path() / "../../templates", exe.parent_path() / "../share/kinvault/templates"}) {
+            if (std::filesystem::is_directory(candidate, ec)) {
+                return std::filesystem::weakly_canonical(candidate, ec).string();
+            }
+        }
+    }
+    return "templates";
 }
 
 std::string local_hostname() {
@@ -274,10 +278,51 @@ Status Runtime::open(const crypto::Secret& unseal) {
     }
     m_orphans = *orphans;
 
+    // The practice keys for e-signing: the root CA issues signer certificates; the practice seal (made on first
+    // start if this vault predates it) seals executed documents and certificates of completion.
+    auto ca_key = open_secret(*m_keyring, *m_store, "ca.key");
+    if (!ca_key) {
+        return std::move(ca_key).error();
+    }
+    services::PracticeKeys keys;
+    keys.root = crypto::CertifiedKey{std::move(ca_key).value(), m_root_pem};
+    auto practice = required_setting(*m_store, "practice.name");
+    keys.practice_name = practice ? *practice : std::string("Kinvault Practice");
+    auto seal_cert = m_store->setting("seal.cert");
+    if (!seal_cert) {
+        return std::move(seal_cert).error();
+    }
+    if (!seal_cert->has_value()) {
+        auto pair = crypto::generate_p256_key();
+        if (!pair) {
+            return std::move(pair).error();
+        }
+        auto cert = crypto::issue_signer_certificate(keys.root, pair->public_key_pem,
+                                                     {keys.practice_name + " document seal", "", keys.practice_name},
+                                                     m_clock.now(), 3650);
+        if (!cert) {
+            return std::move(cert).error();
+        }
+        KV_TRY(m_store->transaction([&]() -> Status {
+            KV_TRY(m_store->put_sealed_secret("seal.key", seal_secret(*m_keyring, pair->private_key_pem, "seal.key")));
+            return m_store->put_setting("seal.cert", *cert);
+        }));
+        keys.seal = crypto::CertifiedKey{std::move(pair->private_key_pem), *cert};
+    } else {
+        auto seal_key = open_secret(*m_keyring, *m_store, "seal.key");
+        if (!seal_key) {
+            return std::move(seal_key).error();
+        }
+        keys.seal = crypto::CertifiedKey{std::move(seal_key).value(), **seal_cert};
+    }
+    m_signing = std::make_unique<services::Signing>(*m_store, *m_keyring, *m_audit, *m_accounts, *m_gate, *m_vault,
+                                                    *m_notifier, *m_pdf, m_clock, std::move(keys),
+                                                    m_settings.get("templates.dir", default_templates_dir()));
+
     http::ApiOptions api_options;
     api_options.public_url = m_settings.get("server.public_url");
     api_options.web_root = m_settings.get("web.root");
-    m_api = std::make_unique<http::Api>(http::ServiceSet{*m_accounts, *m_cases, *m_vault, *m_audit}, api_options);
+    m_api = std::make_unique<http::Api>(http::ServiceSet{*m_accounts, *m_cases, *m_vault, *m_audit, *m_signing}, api_options);
     return {};
 }
 

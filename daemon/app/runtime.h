@@ -55,6 +55,7 @@ public:
 
     [[nodiscard]] http::Api& api() { return *m_api; }
     [[nodiscard]] services::Notifier& notifier() { return *m_notifier; }
+    [[nodiscard]] services::Signing& signing() { return *m_signing; }
     // Known once the listening port is.
     void set_public_url(const std::string& url);
     [[nodiscard]] services::AuditLog& audit() { return *m_audit; }
@@ -78,6 +79,7 @@ private:
     std::unique_ptr<services::Notifier> m_notifier;
     std::unique_ptr<services::Cases> m_cases;
     std::unique_ptr<services::Vault> m_vault;
+    std::unique_ptr<services::Signing> m_signing;
     std::unique_ptr<http::Api> m_api;
     crypto::CertifiedKey m_tls;
     std::string m_root_pem;

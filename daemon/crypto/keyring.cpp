@@ -274,6 +274,25 @@ Result<Secret> Keyring::unwrap_key(const WrappedKey& wrapped, std::string_view c
     return key;
 }
 
+Bytes Keyring::seal_secret(const Secret& secret, std::string_view context) const {
+    const WrappedKey w = wrap_key(secret, std::string("secret:") + std::string(context));
+    Bytes out;
+    put_u32(out, w.kek_version);
+    out.insert(out.end(), w.sealed.begin(), w.sealed.end());
+    return out;
+}
+
+Result<Secret> Keyring::open_secret(const Bytes& sealed, std::string_view context) const {
+    if (sealed.size() < 4) {
+        return make_error(Errc::integrity, "sealed secret is too short");
+    }
+    WrappedKey w;
+    w.kek_version = (std::uint32_t{sealed[0]} << 24) | (std::uint32_t{sealed[1]} << 16) |
+                    (std::uint32_t{sealed[2]} << 8) | sealed[3];
+    w.sealed.assign(sealed.begin() + 4, sealed.end());
+    return unwrap_key(w, std::string("secret:") + std::string(context));
+}
+
 Bytes Keyring::seal_field(std::string_view plaintext, std::string_view context) const {
     Bytes out;
     put_u32(out, m_current);

@@ -61,6 +61,10 @@ public:
     [[nodiscard]] WrappedKey wrap_key(const Secret& key, std::string_view context) const;
     [[nodiscard]] Result<Secret> unwrap_key(const WrappedKey& wrapped, std::string_view context) const;
 
+    // Secrets kept at rest (keys in PEM): wrapped like data keys, returned into secure memory.
+    [[nodiscard]] Bytes seal_secret(const Secret& secret, std::string_view context) const;
+    [[nodiscard]] Result<Secret> open_secret(const Bytes& sealed, std::string_view context) const;
+
     // Small metadata values (titles, file names, names of people). Output carries the KEK version.
     [[nodiscard]] Bytes seal_field(std::string_view plaintext, std::string_view context) const;
     [[nodiscard]] Result<std::string> open_field(const Bytes& sealed, std::string_view context) const;

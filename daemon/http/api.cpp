@@ -9,6 +9,8 @@ Api::Api(ServiceSet services, ApiOptions options) : m_s(services), m_options(std
     add_case_routes();
     add_document_routes();
     add_audit_routes();
+    add_envelope_routes();
+    add_consent_routes();
 }
 
 bool Api::is_public(const Route& route) {

@@ -5,6 +5,7 @@
 #include "services/accounts.h"
 #include "services/audit.h"
 #include "services/cases.h"
+#include "services/signing.h"
 #include "services/vault.h"
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -19,6 +20,7 @@ struct ServiceSet {
     services::Cases& cases;
     services::Vault& vault;
     services::AuditLog& audit;
+    services::Signing& signing;
 };
 
 struct ApiOptions {
@@ -45,6 +47,8 @@ private:
     void add_case_routes();
     void add_document_routes();
     void add_audit_routes();
+    void add_envelope_routes();  // api_envelopes.cpp (e-signing)
+    void add_consent_routes();   // api_consent.cpp (ROIs, court orders, readiness, letters, disclosures)
 
     ServiceSet m_s;
     ApiOptions m_options;
