@@ -1,6 +1,7 @@
 #include "http/exchange.h"
 
 #include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/URI.h>
 
@@ -119,6 +120,11 @@ void Exchange::send_json(int status, const Poco::JSON::Array::Ptr& body) {
 void Exchange::send_error(const Error& error) {
     if (m_sent) {
         return;
+    }
+    if (error.code == Errc::internal || error.code == Errc::integrity || error.code == Errc::unavailable) {
+        // The detail stays in the server log (no secrets or document names are ever put in error messages).
+        Poco::Logger::get("kinvault.http").error("%s on %s: %s", std::string(errc_name(error.code)),
+                                                 request.getMethod(), error.message);
     }
     Poco::JSON::Object::Ptr inner = new Poco::JSON::Object();
     inner->set("code", std::string(errc_name(error.code)));
