@@ -337,6 +337,7 @@ int KinvaultDaemon::run_server() {
         Poco::Net::HTTPServer server(http::make_handler_factory(runtime.api(), runtime.limits().max_upload_bytes),
                                      socket, params);
         server.start();
+        runtime.start_background();
         (void)runtime.audit().append({"system", "daemon.start", "", "", "ok", "listening", ""}, {"local", "kinvaultd"});
 
         auto fp = crypto::certificate_fingerprint(runtime.root_ca_pem());
@@ -351,6 +352,7 @@ int KinvaultDaemon::run_server() {
 
         waitForTerminationRequest();
         log.information("stopping: no new connections, finishing requests in flight");
+        runtime.stop_background();
         server.stopAll(false);
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
         while (server.currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {

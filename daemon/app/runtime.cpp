@@ -1,6 +1,7 @@
 #include "app/runtime.h"
 
 #include "crypto/random.h"
+#include "crypto/secret_prompt.h"
 #include "crypto/sha256.h"
 
 #include <Poco/Logger.h>
@@ -55,6 +56,20 @@ std::string default_templates_dir() {
         }
     }
     return "templates";
+}
+
+// The browser pages: daemon/web in the source tree, or ../share/kinvault/web when installed.
+std::string default_web_root() {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        for (const auto& candidate : {exe.parent_path() / "../../daemon/web", exe.parent_path() / "../share/kinvault/web"}) {
+            if (std::filesystem::is_directory(candidate, ec)) {
+                return std::filesystem::weakly_canonical(candidate, ec).string();
+            }
+        }
+    }
+    return "";
 }
 
 std::string local_hostname() {
@@ -196,7 +211,43 @@ Runtime::Runtime(const Settings& settings, const Clock& clock) : m_settings(sett
     m_paths.data = settings.get("data.dir");
 }
 
-Runtime::~Runtime() = default;
+Runtime::~Runtime() { stop_background(); }
+
+void Runtime::start_background() {
+    if (m_mailer) {
+        m_mailer->start();
+    }
+    const auto every = std::chrono::seconds(m_settings.get_int("envelope.sweep_seconds", 60));
+    m_sweeper = std::thread([this, every] {
+        std::unique_lock<std::mutex> lock(m_sweep_mutex);
+        while (!m_stopping) {
+            m_sweep_cv.wait_for(lock, every, [this] { return m_stopping; });
+            if (m_stopping) {
+                break;
+            }
+            lock.unlock();
+            auto expired = m_signing->expire_due({"local", "kinvaultd sweep"});
+            if (!expired) {
+                Poco::Logger::get("kinvault").warning("envelope expiry sweep failed: %s", expired.error().message);
+            }
+            lock.lock();
+        }
+    });
+}
+
+void Runtime::stop_background() {
+    {
+        std::lock_guard<std::mutex> lock(m_sweep_mutex);
+        m_stopping = true;
+    }
+    m_sweep_cv.notify_all();
+    if (m_sweeper.joinable()) {
+        m_sweeper.join();
+    }
+    if (m_mailer) {
+        m_mailer->stop();
+    }
+}
 
 void Runtime::set_public_url(const std::string& url) {
     m_api->set_public_url(url);
@@ -319,9 +370,23 @@ Status Runtime::open(const crypto::Secret& unseal) {
                                                     *m_notifier, *m_pdf, m_clock, std::move(keys),
                                                     m_settings.get("templates.dir", default_templates_dir()));
 
+    if (!m_settings.get("mail.host").empty()) {
+        services::MailerConfig mail;
+        mail.host = m_settings.get("mail.host");
+        mail.port = static_cast<std::uint16_t>(m_settings.get_int("mail.port", 25));
+        mail.from = m_settings.get("mail.from", "Kinvault <no-reply@localhost>");
+        mail.starttls = m_settings.get("mail.starttls") == "true" || m_settings.get("mail.starttls") == "1";
+        mail.ca_file = m_settings.get("mail.ca_file");
+        mail.username = m_settings.get("mail.username");
+        mail.password = crypto::secret_from_env("KINVAULT_MAIL_PASSWORD");
+        mail.poll_seconds = static_cast<int>(m_settings.get_int("mail.poll_seconds", 5));
+        mail.max_attempts = static_cast<int>(m_settings.get_int("mail.max_attempts", 8));
+        m_mailer = std::make_unique<services::Mailer>(*m_store, *m_notifier, *m_audit, m_clock, std::move(mail));
+    }
+
     http::ApiOptions api_options;
     api_options.public_url = m_settings.get("server.public_url");
-    api_options.web_root = m_settings.get("web.root");
+    api_options.web_root = m_settings.get("web.root", default_web_root());
     m_api = std::make_unique<http::Api>(http::ServiceSet{*m_accounts, *m_cases, *m_vault, *m_audit, *m_signing}, api_options);
     return {};
 }

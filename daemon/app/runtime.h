@@ -12,13 +12,17 @@
 #include "services/accounts.h"
 #include "services/audit.h"
 #include "services/cases.h"
+#include "services/mailer.h"
 #include "services/notifier.h"
 #include "services/release_gate.h"
 #include "services/vault.h"
 #include "storage/blob_store.h"
 #include "storage/store.h"
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <string>
 
 namespace kinvault::app {
@@ -58,6 +62,9 @@ public:
     [[nodiscard]] services::Signing& signing() { return *m_signing; }
     // Known once the listening port is.
     void set_public_url(const std::string& url);
+    // Background work while serving: the mailer (when mail.host is set) and the envelope expiry sweep.
+    void start_background();
+    void stop_background();
     [[nodiscard]] services::AuditLog& audit() { return *m_audit; }
     [[nodiscard]] const crypto::CertifiedKey& tls() const { return m_tls; }
     [[nodiscard]] const std::string& root_ca_pem() const { return m_root_pem; }
@@ -80,6 +87,11 @@ private:
     std::unique_ptr<services::Cases> m_cases;
     std::unique_ptr<services::Vault> m_vault;
     std::unique_ptr<services::Signing> m_signing;
+    std::unique_ptr<services::Mailer> m_mailer;
+    std::thread m_sweeper;
+    std::mutex m_sweep_mutex;
+    std::condition_variable m_sweep_cv;
+    bool m_stopping{false};
     std::unique_ptr<http::Api> m_api;
     crypto::CertifiedKey m_tls;
     std::string m_root_pem;

@@ -1,6 +1,7 @@
 #include "http/api.h"
 
 #include "http/exchange.h"
+#include "http/web_static.h"
 
 namespace kinvault::http {
 
@@ -11,6 +12,9 @@ Api::Api(ServiceSet services, ApiOptions options) : m_s(services), m_options(std
     add_audit_routes();
     add_envelope_routes();
     add_consent_routes();
+    if (!m_options.web_root.empty()) {
+        add_web_routes(m_router, m_options.web_root);
+    }
 }
 
 bool Api::is_public(const Route& route) {
