@@ -25,6 +25,8 @@ FontPtr embed_font(PoDoFo::PdfVecObjects& objects, FT_LibraryRec_** library, con
     auto* metrics =
         new PoDoFo::PdfFontMetricsFreetype(library, reinterpret_cast<const char*>(ttf.data()),
                                            static_cast<unsigned int>(ttf.size()), false, prefix.c_str());
+    // CreateFontObject owns the metrics from here on: the font deletes them, and so does a failed call.
+    // NOLINTNEXTLINE(clang-analyzer-cplusplus.NewDeleteLeaks)
     return FontPtr(PoDoFo::PdfFontFactory::CreateFontObject(
         metrics, PoDoFo::ePdfFont_Embedded | PoDoFo::ePdfFont_Subsetting,
         PoDoFo::PdfEncodingFactory::GlobalIdentityEncodingInstance(), &objects));
@@ -214,7 +216,6 @@ std::vector<std::string> wrap_words(TextMeasure& measure, std::string_view utf8,
         if (!line.empty()) {
             lines.push_back(std::move(line));
             line.clear();
-            line_width = 0;
         }
         if (w <= max_width) {
             line = std::string(word);

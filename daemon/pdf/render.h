@@ -64,7 +64,7 @@ struct RenderedDocument {
 
 // Shared by render.cpp and stamp.cpp (both in kv_pdf); not part of the public API. PoDoFo types are only
 // forward-declared so this header stays free of PoDoFo for the daemon and the gateway.
-namespace PoDoFo {
+namespace PoDoFo { // NOLINT(readability-identifier-naming): the library's own name
 class PdfFont;
 class PdfVecObjects;
 } // namespace PoDoFo

@@ -79,8 +79,11 @@ std::optional<Fitted> fit(TextMeasure& measure, const std::string& text, double 
         return out;
     }
     // Half-point steps from the largest size the box allows: deterministic, and never below min_size.
-    double size = std::floor(std::min(default_max_size, box.height / line_factor) * 2) / 2;
-    for (; size >= min_size; size -= 0.5) {
+    const auto largest =
+        static_cast<int>(std::floor(std::min(default_max_size, box.height / line_factor) * 2));
+    const auto smallest = static_cast<int>(std::ceil(min_size * 2));
+    for (int half_points = largest; half_points >= smallest; --half_points) {
+        const double size = half_points / 2.0;
         if (fits(measure, text, size, box, out.lines)) {
             out.size = size;
             return out;

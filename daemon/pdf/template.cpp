@@ -1255,9 +1255,8 @@ Status check_values(const Template& tmpl, const TemplateValues& values) {
         }
     }
     for (const auto& list : tmpl.lists) {
-        if (!list.optional && values.lists.find(list.name) == values.lists.end()) {
-            missing.insert(list.name + " (at least one entry)");
-        } else if (!list.optional && values.lists.at(list.name).empty()) {
+        const auto given = values.lists.find(list.name);
+        if (!list.optional && (given == values.lists.end() || given->second.empty())) {
             missing.insert(list.name + " (at least one entry)");
         }
     }

@@ -21,12 +21,14 @@ using namespace kinvault::pdf;
 
 namespace {
 
-const std::filesystem::path template_dir =
-    std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path() / "templates";
+std::filesystem::path template_dir() {
+    return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path() /
+           "templates";
+}
 
-const std::string name_a = "Nguyễn Thị Ánh";
-const std::string name_b = "Zoë O'Brien-Núñez";
-const std::string document_id = "doc-7f3a2c91-4b0e-4d8a-9a51-2f6c0d1e8b44";
+constexpr const char* name_a = "Nguyễn Thị Ánh";
+constexpr const char* name_b = "Zoë O'Brien-Núñez";
+constexpr const char* document_id = "doc-7f3a2c91-4b0e-4d8a-9a51-2f6c0d1e8b44";
 
 struct CommandResult {
     int status{-1};
@@ -76,7 +78,7 @@ std::shared_ptr<const FontSet> fonts() {
 }
 
 Template shipped(const std::string& name) {
-    auto t = load_template(template_dir, name);
+    auto t = load_template(template_dir(), name);
     INFO((t.ok() ? std::string{} : t.error().message));
     REQUIRE(t.ok());
     return std::move(t).value();
@@ -357,7 +359,7 @@ TEST_CASE("footers number the pages of a multi-page document and carry template 
     TemplateValues v;
     std::string paragraph;
     for (int i = 0; i < 40; ++i) {
-        paragraph += "Reunification therapy notes for " + name_b + " and " + name_a + ". ";
+        paragraph += std::string("Reunification therapy notes for ") + name_b + " and " + name_a + ". ";
     }
     for (int i = 0; i < 8; ++i) {
         v.lists["items"].push_back({{"text", paragraph}});
@@ -374,7 +376,7 @@ TEST_CASE("footers number the pages of a multi-page document and carry template 
                              std::to_string(page) + " " + file + " -");
         CHECK_THAT(out.output,
                    Catch::Contains("Page " + std::to_string(page) + " of " + std::to_string(doc.pages)));
-        CHECK_THAT(out.output, Catch::Contains("long v7 \u00b7 Document " + document_id));
+        CHECK_THAT(out.output, Catch::Contains(std::string("long v7 \u00b7 Document ") + document_id));
     }
 
     SECTION("no word runs past the right margin, and body text stays clear of the footer") {

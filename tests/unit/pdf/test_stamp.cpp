@@ -21,7 +21,7 @@ using namespace kinvault::pdf;
 
 namespace {
 
-const std::string name_b = "Zoë O'Brien-Núñez";
+constexpr const char* name_b = "Zoë O'Brien-Núñez";
 
 struct CommandResult {
     int status{-1};

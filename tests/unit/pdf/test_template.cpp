@@ -13,8 +13,10 @@ using namespace kinvault::pdf;
 
 namespace {
 
-const std::filesystem::path template_dir =
-    std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path() / "templates";
+std::filesystem::path template_dir() {
+    return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path() /
+           "templates";
+}
 
 // A valid template to which a test appends the lines it is about.
 std::string with_header(const std::string& body) {
@@ -307,7 +309,7 @@ TEST_CASE("templates are read from a directory at run time", "[template]") {
 }
 
 TEST_CASE("the shipped templates parse and templates/README.md documents all their fields", "[template]") {
-    const auto all = load_template_dir(template_dir);
+    const auto all = load_template_dir(template_dir());
     REQUIRE(all.ok());
     std::vector<std::string> names;
     for (const auto& t : *all) {
@@ -316,7 +318,7 @@ TEST_CASE("the shipped templates parse and templates/README.md documents all the
     CHECK(names == std::vector<std::string>{"certificate-of-completion", "clarification-letter-cover",
                                             "reunification-agreement", "roi"});
 
-    const auto readme = read_text(template_dir / "README.md");
+    const auto readme = read_text(template_dir() / "README.md");
     for (const auto& t : *all) {
         CHECK_THAT(readme, Catch::Contains("### " + t.name + " (version " + t.version + ")"));
         for (const auto& field : t.fields) {
