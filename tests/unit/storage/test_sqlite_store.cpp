@@ -1,1 +1,149 @@
+#include "storage/store.h"
+
 #include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace kinvault;
+using namespace kinvault::storage;
+
+namespace {
+
+struct TempDb {
+    std::string dir;
+    TempDb() {
+        char tmpl[] = "/tmp/kv-store-XXXXXX";
+        dir = ::mkdtemp(tmpl);
+    }
+    ~TempDb() { std::filesystem::remove_all(dir); }
+    std::string path() const { return dir + "/kv.db"; }
+};
+
+UserRecord user(const std::string& id, const std::string& index) {
+    UserRecord u;
+    u.id = id;
+    u.kind = "member";
+    u.email_index = index;
+    u.email_sealed = to_bytes("sealed-email");
+    u.name_sealed = to_bytes("sealed-name");
+    u.created_at = 100;
+    return u;
+}
+
+} // namespace
+
+TEST_CASE("the SQLite store migrates once and keeps its data across openings", "[storage]") {
+    TempDb db;
+    {
+        auto store = open_sqlite_store({db.path(), 2, 5});
+        REQUIRE(store);
+        REQUIRE((*store)->insert_user(user("usr_a", "idx-a")));
+    }
+    auto again = open_sqlite_store({db.path(), 2, 5});
+    REQUIRE(again);
+    auto u = (*again)->user_by_email_index("idx-a");
+    REQUIRE(u);
+    REQUIRE(u->has_value());
+    CHECK((*u)->id == "usr_a");
+    CHECK((*u)->totp_sealed.empty());
+    CHECK((*u)->email_sealed == to_bytes("sealed-email"));
+    auto check = (*again)->integrity_check();
+    REQUIRE(check);
+    CHECK(*check == "ok");
+}
+
+TEST_CASE("a failed transaction leaves nothing behind and its after-commit hook never runs", "[storage]") {
+    TempDb db;
+    auto store = open_sqlite_store({db.path(), 2, 5});
+    REQUIRE(store);
+    Store& s = **store;
+    bool hook_ran = false;
+    Status st = s.transaction(
+        [&]() -> Status {
+            KV_TRY(s.insert_user(user("usr_a", "idx-a")));
+            return make_error(Errc::conflict, "changed my mind");
+        },
+        [&] { hook_ran = true; });
+    CHECK_FALSE(st);
+    CHECK_FALSE(hook_ran);
+    auto u = s.user_by_id("usr_a");
+    REQUIRE(u);
+    CHECK_FALSE(u->has_value());
+
+    SECTION("a successful one commits and runs the hook") {
+        Status ok = s.transaction([&]() -> Status { return s.insert_user(user("usr_b", "idx-b")); },
+                                  [&] { hook_ran = true; });
+        CHECK(ok);
+        CHECK(hook_ran);
+        CHECK(s.user_by_id("usr_b")->has_value());
+    }
+}
+
+TEST_CASE("unique constraints surface as conflicts, not crashes", "[storage]") {
+    TempDb db;
+    auto store = open_sqlite_store({db.path(), 2, 5});
+    REQUIRE(store);
+    REQUIRE((*store)->insert_user(user("usr_a", "idx-a")));
+    auto dup = (*store)->insert_user(user("usr_b", "idx-a"));
+    REQUIRE_FALSE(dup);
+    CHECK(dup.error().code == Errc::conflict);
+}
+
+TEST_CASE("foreign keys are enforced", "[storage]") {
+    TempDb db;
+    auto store = open_sqlite_store({db.path(), 2, 5});
+    REQUIRE(store);
+    PartyRecord p;
+    p.id = "pty_x";
+    p.case_id = "case_missing";
+    p.role = "parent";
+    p.name_sealed = to_bytes("n");
+    p.email_sealed = to_bytes("e");
+    p.email_index = "i";
+    CHECK_FALSE((*store)->insert_party(p));
+}
+
+TEST_CASE("the audit log keeps its leaves in order", "[storage]") {
+    TempDb db;
+    auto store = open_sqlite_store({db.path(), 2, 5});
+    REQUIRE(store);
+    for (int i = 0; i < 5; ++i) {
+        auto seq = (*store)->append_audit("{\"n\":" + std::to_string(i) + "}", Bytes(32, static_cast<std::uint8_t>(i)));
+        REQUIRE(seq);
+        CHECK(*seq == i);
+    }
+    std::vector<std::int64_t> seen;
+    REQUIRE((*store)->for_each_audit_leaf([&](std::int64_t seq, const Bytes& leaf) {
+        seen.push_back(seq);
+        CHECK(leaf[0] == static_cast<std::uint8_t>(seq));
+    }));
+    CHECK(seen == std::vector<std::int64_t>{0, 1, 2, 3, 4});
+    auto range = (*store)->audit_range(2, 2);
+    REQUIRE(range);
+    REQUIRE(range->size() == 2);
+    CHECK((*range)[0].entry == "{\"n\":2}");
+}
+
+TEST_CASE("sealed records are found by case, document and state", "[storage]") {
+    TempDb db;
+    auto store = open_sqlite_store({db.path(), 2, 5});
+    REQUIRE(store);
+    SealedRecord r{"envelope", "env_1", "case_1", "doc_1", "sent", 10, to_bytes("x")};
+    REQUIRE((*store)->put_record(r));
+    r.state = "completed";
+    REQUIRE((*store)->put_record(r)); // replace
+    CHECK((*store)->records_in_state("envelope", "sent")->empty());
+    CHECK((*store)->records_in_state("envelope", "completed")->size() == 1);
+    CHECK((*store)->records_of_case("envelope", "case_1")->size() == 1);
+    CHECK((*store)->records_of_document("envelope", "doc_1")->size() == 1);
+    CHECK((*store)->records_of_case("roi", "case_1")->empty());
+}
+
+TEST_CASE("a database file that is not SQLite is refused with a clear error", "[storage]") {
+    TempDb db;
+    std::ofstream(db.path()) << "this is not a database, just some text that is long enough to matter";
+    auto store = open_sqlite_store({db.path(), 2, 5});
+    CHECK_FALSE(store);
+}
