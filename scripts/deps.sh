@@ -15,6 +15,13 @@ kinvault_ensure_packages() {
   local missing=()
   local p
   for p in "$@"; do
+    # Node.js may already come from elsewhere (e.g. NodeSource's nodejs, which bundles npm and conflicts with
+    # Debian's npm package): a working command is as good as the package.
+    case "$p" in
+      nodejs) command -v node >/dev/null 2>&1 && continue ;;
+      npm) command -v npm >/dev/null 2>&1 && continue ;;
+      chromium) command -v chromium >/dev/null 2>&1 && continue ;;
+    esac
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$p")
     fi
