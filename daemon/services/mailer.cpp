@@ -159,6 +159,9 @@ DeliveryOutcome Mailer::send(const std::string& message_id, const Mail& mail) co
         if (!m_config.username.empty()) {
             session.login(Poco::Net::SMTPClientSession::AUTH_LOGIN, m_config.username,
                           std::string(m_config.password.view()));
+        } else if (m_config.starttls) {
+            // RFC 3207 section 4.2: the session starts over after the TLS handshake, so EHLO again.
+            session.login();
         }
         session.sendMessage(message);
         session.close();
