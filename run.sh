@@ -6,6 +6,9 @@ cd "$(dirname "$0")"
 source scripts/deps.sh
 kinvault_ensure_packages "${KINVAULT_BUILD_PACKAGES[@]}"
 
+# The browser pages serve pdf.js from daemon/web/node_modules (never a CDN).
+kinvault_npm_ci daemon/web --omit=optional
+
 BUILD_DIR=${KINVAULT_BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKINVAULT_TESTS=OFF -DKINVAULT_BENCH=OFF >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target kinvaultd kinvault kinvault-pdf-worker

@@ -3,7 +3,19 @@ KINVAULT_BUILD_PACKAGES=(
   build-essential cmake pkg-config
   libpoco-dev libsodium-dev libbotan-2-dev libpodofo-dev libseccomp-dev libssl-dev libcli11-dev
   fonts-dejavu-core
+  nodejs npm
 )
+# kinvault_npm_ci DIR : installs DIR's npm packages exactly as its package-lock.json says (pdf.js for the pages,
+# playwright-core and axe-core for the browser tests), skipped when node_modules is newer than the lock.
+kinvault_npm_ci() {
+  local dir=$1
+  shift
+  if [ -d "$dir/node_modules" ] && [ "$dir/node_modules" -nt "$dir/package-lock.json" ]; then
+    return 0
+  fi
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error "$@" >&2 && touch node_modules)
+}
+
 # Tools the tests check our output with (tools we did not write) and the peers the benchmarks compare with.
 KINVAULT_TEST_PACKAGES=(
   catch2 poppler-utils qpdf openssl libnss3-tools nginx-light python3 python3-aiosmtpd
