@@ -8,8 +8,9 @@
 //   2. Read the request (protocol in pdf/worker_protocol.h): argv[1] names the operation, stdin carries a
 //      length-prefixed header of parameters and then the input until EOF.
 //   3. operation.prepare(job), if any: the only place an operation may open files (fonts, templates).
-//   4. The seccomp allow-list goes on (default action: kill the process). From here on the worker can compute
-//      on memory and write to stdout/stderr, nothing else.
+//   4. Libraries that set themselves up lazily with system calls are set up now (OpenSSL providers, Botan's
+//      locked pool). The seccomp allow-list goes on (default action: kill the process). From here on the
+//      worker can compute on memory and write to stdout/stderr, nothing else.
 //   5. operation.run(job) returns the reply; it is written to stdout and the process ends with _exit().
 //
 // Adding an operation: write `Reply run_NAME(Job&)` (and `Status prepare_NAME(Job&)` if it must load files;
@@ -20,7 +21,13 @@
 // The selftest-* operations exist so the sandbox can be proven at any time (tests, or a daemon health check):
 // each one deliberately runs into one of the limits above.
 
+#include "crypto/sha256.h"
+#include "pdf/codec.h"
 #include "pdf/inspect.h"
+#include "pdf/render.h"
+#include "pdf/sign.h"
+#include "pdf/stamp.h"
+#include "pdf/template.h"
 #include "pdf/worker_protocol.h"
 
 #include <openssl/provider.h>
@@ -30,12 +37,14 @@
 #include <any>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <exception>
 #include <fcntl.h>
+#include <memory>
 #include <new>
 #include <string_view>
 #include <sys/mman.h>
@@ -47,7 +56,10 @@
 namespace {
 
 using kinvault::Bytes;
+using kinvault::Errc;
+using kinvault::Error;
 using kinvault::Status;
+namespace codec = kinvault::pdf::codec;
 namespace pdf = kinvault::pdf;
 namespace wire = kinvault::pdf::wire;
 
@@ -131,6 +143,13 @@ void load_crypto_providers() {
     static_cast<void>(OSSL_PROVIDER_load(nullptr, "legacy"));
     // Loading any provider explicitly switches off the implicit default provider; keep it (AES, SHA-2, MD5).
     static_cast<void>(OSSL_PROVIDER_load(nullptr, "default"));
+}
+
+// Botan sets up its locked-memory pool on first use (getrlimit, mmap, mlock), which the filter would
+// forbid; stamp and sign hash with Botan (crypto/sha256.h) to derive font subset tags. One hash now does
+// that set-up while system calls are still allowed, instead of widening the allow-list.
+void warm_up_botan() {
+    static_cast<void>(kinvault::crypto::sha256(std::string_view("kinvault")));
 }
 
 // Default action kills the whole process (SIGSYS): a hostile PDF that gained control of the parser can still
@@ -243,6 +262,12 @@ bool write_all(const std::uint8_t* data, std::size_t size) {
     _exit(ok ? exit_code : wire::exit_error);
 }
 
+// The exit status follows the reply's status, as the protocol says (2 for "error", else 0).
+[[noreturn]] void send_reply(const Reply& reply) {
+    const bool failed = wire::find(reply.header, "status") == wire::status_error;
+    send(reply, failed ? wire::exit_error : wire::exit_reply);
+}
+
 [[noreturn]] void send_error(std::string_view message) {
     send(Reply{wire::error_header(message), {}}, wire::exit_error);
 }
@@ -263,6 +288,160 @@ Reply run_inspect(Job& job) {
     }
     return Reply{wire::report_to_header(*report), {}};
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Document operations. The daemon calls these through pdf/remote.h; structured values travel as JSON
+// (pdf/codec.h).
+//   render             params  template (the text), template_source, values, page_size, document_id,
+//                              created_at, font.regular, font.bold
+//                      reply   pages, placements; payload: the PDF
+//   stamp              params  items, font.regular, font.bold; input: the PDF
+//                      reply   payload: the stamped PDF
+//   prepare-signature  params  request, font; input: the PDF
+//                      reply   prepared (byte range, placeholder, field name); payload: the prepared PDF
+// A request the operation turns down (missing values, a field name taken) is answered with a rejection that
+// keeps its Errc; a PDF PoDoFo cannot work with is answered with a refusal, as inspect does.
+
+Reply reject(const Error& error) {
+    if (codec::parse_rejection_code(kinvault::errc_name(error.code))) {
+        return Reply{codec::rejection_header(error), {}};
+    }
+    return Reply{wire::error_header(error.message), {}};
+}
+
+// Before PoDoFo loads a document for an update, the same checks as intake (pre-scan, load, page tree): the
+// daemon hands over documents it inspected on upload, but a verdict that does not depend on the caller
+// is what keeps a hostile file from reaching the update code. An encrypted file is refused even when the
+// empty password opens it: stamping or signing it would need the owner password.
+std::optional<Reply> intake_refusal(const Bytes& input) {
+    std::string detail;
+    const auto report = pdf::inspect(input, pdf::IntakeLimits{}, &detail);
+    if (!report) {
+        const auto refusal = pdf::refusal_of(report.error()).value_or(pdf::IntakeRefusal::malformed);
+        return Reply{wire::refusal_header(refusal, detail), {}};
+    }
+    if (report->encrypted) {
+        return Reply{wire::refusal_header(pdf::IntakeRefusal::password_protected, "encrypted"), {}};
+    }
+    return std::nullopt;
+}
+
+// What stamp_fields and prepare_signature report as a PDF they cannot load or update becomes a refusal,
+// so the uploader reads the same message as at intake.
+Reply refuse_pdf(const Error& error) {
+    if (error.code == Errc::unsupported_media) {
+        return Reply{wire::refusal_header(pdf::IntakeRefusal::not_a_pdf, error.message), {}};
+    }
+    if (error.code == Errc::unprocessable) {
+        return Reply{wire::refusal_header(pdf::IntakeRefusal::malformed, error.message), {}};
+    }
+    return reject(error);
+}
+
+std::string param(const Job& job, std::string_view key) {
+    return std::string(wire::find(job.params, key).value_or(""));
+}
+
+// Fonts are read here, before the filter; render and stamp are given the bytes and open nothing.
+Status prepare_font_set(Job& job) {
+    pdf::FontFiles files;
+    if (const auto regular = wire::find(job.params, "font.regular")) {
+        files.regular = std::string(*regular);
+    }
+    if (const auto bold = wire::find(job.params, "font.bold")) {
+        files.bold = std::string(*bold);
+    }
+    auto fonts = pdf::load_fonts(files);
+    if (!fonts) {
+        return std::move(fonts).error();
+    }
+    job.prepared = std::make_shared<const pdf::FontSet>(std::move(fonts).value());
+    return {};
+}
+
+Reply run_render(Job& job) {
+    const auto text = wire::find(job.params, "template");
+    if (!text) {
+        return reject(kinvault::make_error(Errc::invalid_input, "no template text was given"));
+    }
+    auto tmpl = pdf::parse_template(*text, param(job, "template_source"));
+    if (!tmpl) {
+        return reject(tmpl.error());
+    }
+    auto values = codec::decode_values(param(job, "values"));
+    if (!values) {
+        return reject(values.error());
+    }
+    const auto page_size = codec::parse_page_size(param(job, "page_size"));
+    const std::string created_at = param(job, "created_at");
+    kinvault::UnixTime created{0};
+    const auto [end, error] =
+        std::from_chars(created_at.data(), created_at.data() + created_at.size(), created);
+    if (!page_size || error != std::errc{} || end != created_at.data() + created_at.size()) {
+        return reject(kinvault::make_error(Errc::invalid_input, "bad page_size or created_at"));
+    }
+    pdf::RenderOptions options;
+    options.page_size = *page_size;
+    options.document_id = param(job, "document_id");
+    options.created_at = created;
+    options.fonts = std::any_cast<std::shared_ptr<const pdf::FontSet>>(job.prepared);
+    auto rendered = pdf::render_template(*tmpl, *values, options);
+    if (!rendered) {
+        return reject(rendered.error());
+    }
+    wire::Header header{{"status", std::string(wire::status_ok)},
+                        {"pages", std::to_string(rendered->pages)},
+                        {"placements", codec::encode_placements(rendered->placements)}};
+    return Reply{std::move(header), std::move(rendered->pdf)};
+}
+
+Reply run_stamp(Job& job) {
+    auto items = codec::decode_stamp_items(param(job, "items"));
+    if (!items) {
+        return reject(items.error());
+    }
+    if (auto refused = intake_refusal(job.input)) {
+        return std::move(*refused);
+    }
+    pdf::StampOptions options;
+    options.fonts = std::any_cast<std::shared_ptr<const pdf::FontSet>>(job.prepared);
+    auto stamped = pdf::stamp_fields(job.input, *items, options);
+    if (!stamped) {
+        return refuse_pdf(stamped.error());
+    }
+    return Reply{wire::Header{{"status", std::string(wire::status_ok)}}, std::move(stamped).value()};
+}
+
+Reply run_prepare_signature(Job& job) {
+    auto request = codec::decode_signature_request(param(job, "request"));
+    if (!request) {
+        return reject(request.error());
+    }
+    // pdf::prepare_signature reads its appearance font from request.font_path, and opening a file here would
+    // end the worker by SIGSYS. Until SignatureRequest can carry the font's bytes (read in a prepare step,
+    // as render and stamp do), only invisible signatures without value fields (the practice seal) are
+    // prepared here; the rest is turned down with a message that says why instead of a sandbox kill.
+    const bool needs_font = (request->rect.width > 0 && request->rect.height > 0) || !request->fields.empty();
+    if (needs_font) {
+        return Reply{
+            wire::error_header("visible signature appearances and value fields cannot be prepared in "
+                               "the sandbox yet: pdf::prepare_signature opens its font file"),
+            {}};
+    }
+    if (auto refused = intake_refusal(job.input)) {
+        return std::move(*refused);
+    }
+    auto prepared = pdf::prepare_signature(job.input, *request);
+    if (!prepared) {
+        return refuse_pdf(prepared.error());
+    }
+    wire::Header header{{"status", std::string(wire::status_ok)},
+                        {"prepared", codec::encode_prepared(*prepared)}};
+    return Reply{std::move(header), std::move(prepared->pdf)};
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Selftests
 
 Reply run_selftest_echo(Job& job) {
     wire::Header header = job.params;
@@ -313,6 +492,9 @@ Reply run_selftest_abort(Job&) {
 
 constexpr std::array operations{
     Operation{"inspect", nullptr, run_inspect},
+    Operation{"render", prepare_font_set, run_render},
+    Operation{"stamp", prepare_font_set, run_stamp},
+    Operation{"prepare-signature", nullptr, run_prepare_signature},
     Operation{"selftest-echo", nullptr, run_selftest_echo},
     Operation{"selftest-forbidden-syscall", nullptr, run_selftest_forbidden_syscall},
     Operation{"selftest-spin", nullptr, run_selftest_spin},
@@ -369,14 +551,17 @@ int main(int argc, char** argv) {
         if (operation->prepare != nullptr) {
             const Status prepared = operation->prepare(job);
             if (!prepared) {
-                send_error(prepared.error().message);
+                // A font that cannot be read is `unavailable`, a request that does not decode
+                // `invalid_input`: keep the code for the daemon instead of flattening it into an error.
+                send_reply(reject(prepared.error()));
             }
         }
         load_crypto_providers();
+        warm_up_botan();
         if (!install_seccomp()) {
             send_error("could not install the seccomp filter");
         }
-        send(operation->run(job), wire::exit_reply);
+        send_reply(operation->run(job));
     } catch (const std::bad_alloc&) {
         send(Reply{wire::refusal_header(pdf::IntakeRefusal::too_big_to_parse, "out of memory"), {}},
              wire::exit_reply);
