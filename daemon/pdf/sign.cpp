@@ -54,12 +54,17 @@ pdf::PdfString utf8(const std::string& text) {
 // PoDoFo tags every subset it makes "AAAAAA+", so the second signer's subset would share its name with the
 // first's. ISO 32000-1 §9.6.4 wants distinct tags for distinct subsets (viewers may cache fonts by name), so
 // the tag is derived from the bytes being updated, which differ for every revision.
-void retag_subset(pdf::PdfMemDocument& doc, pdf::PdfFont& font, const Bytes& input) {
+std::string subset_tag(const Bytes& input) {
     const crypto::Digest digest = crypto::sha256(input);
     std::string tag;
     for (int i = 0; i < 6; ++i) {
         tag.push_back(static_cast<char>('A' + digest[static_cast<std::size_t>(i)] % 26));
     }
+    return tag;
+}
+
+void retag_subset(pdf::PdfMemDocument& doc, pdf::PdfFont& font, const Bytes& input) {
+    const std::string tag = subset_tag(input);
     const auto retag = [&](pdf::PdfObject* obj, const char* key) {
         if (obj == nullptr || !obj->IsDictionary()) {
             return;
@@ -415,7 +420,15 @@ Result<PreparedPdf> prepare_with_podofo(const Bytes& input, const SignatureReque
     // WinAnsi ("Nguyễn Thị Ánh") need it, and the subset keeps each update small.
     const bool visible = !is_zero_rect(request.rect);
     pdf::PdfFont* font = nullptr;
-    if (visible || !request.fields.empty()) {
+    FT_Library library = doc.GetFontLibrary(); // outlives the font, which keeps its address
+    detail::FontPtr font_from_bytes;
+    if ((visible || !request.fields.empty()) && request.fonts) {
+        font_from_bytes = detail::embed_font(doc.GetObjects(), &library, request.fonts->regular, subset_tag(input));
+        font = font_from_bytes.get();
+        if (font == nullptr) {
+            return make_error(Errc::internal, "cannot load the appearance font");
+        }
+    } else if (visible || !request.fields.empty()) {
         font = doc.CreateFontSubset("DejaVuSans", false, false, false,
                                     pdf::PdfEncodingFactory::GlobalIdentityEncodingInstance(),
                                     request.font_path.c_str());
@@ -474,7 +487,9 @@ Result<PreparedPdf> prepare_with_podofo(const Bytes& input, const SignatureReque
     }
     field.SetSignature(pdf::PdfData(std::string(2 * request.contents_size, '0').c_str()));
 
-    if (font != nullptr) {
+    if (font_from_bytes) {
+        font_from_bytes->EmbedSubsetFont();
+    } else if (font != nullptr) {
         doc.EmbedSubsetFonts();
         retag_subset(doc, *font, input);
     }

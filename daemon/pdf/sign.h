@@ -12,8 +12,10 @@
 #include "crypto/secret.h"
 #include "pdf/geometry.h"
 #include "pdf/inject.h"
+#include "pdf/render.h"
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +48,9 @@ struct SignatureRequest {
     std::vector<FieldValue> fields;
     std::size_t contents_size{k_default_contents_size}; // DER bytes reserved in /Contents
     std::string font_path{k_default_font_path};         // TrueType font embedded (subset) for the appearances
+    // When set, fonts->regular is embedded and font_path is not opened: the sandboxed worker reads the font
+    // before its seccomp filter forbids opening files, as it does for render and stamp.
+    std::shared_ptr<const FontSet> fonts;
 };
 
 // Loads `pdf` for update and appends one incremental update with the request's widgets and signature field.

@@ -417,17 +417,9 @@ Reply run_prepare_signature(Job& job) {
     if (!request) {
         return reject(request.error());
     }
-    // pdf::prepare_signature reads its appearance font from request.font_path, and opening a file here would
-    // end the worker by SIGSYS. Until SignatureRequest can carry the font's bytes (read in a prepare step,
-    // as render and stamp do), only invisible signatures without value fields (the practice seal) are
-    // prepared here; the rest is turned down with a message that says why instead of a sandbox kill.
-    const bool needs_font = (request->rect.width > 0 && request->rect.height > 0) || !request->fields.empty();
-    if (needs_font) {
-        return Reply{
-            wire::error_header("visible signature appearances and value fields cannot be prepared in "
-                               "the sandbox yet: pdf::prepare_signature opens its font file"),
-            {}};
-    }
+    // The appearance font was read in prepare_font_set, before the filter: prepare_signature embeds those bytes
+    // and opens nothing.
+    request->fonts = std::any_cast<std::shared_ptr<const pdf::FontSet>>(job.prepared);
     if (auto refused = intake_refusal(job.input)) {
         return std::move(*refused);
     }
@@ -494,7 +486,7 @@ constexpr std::array operations{
     Operation{"inspect", nullptr, run_inspect},
     Operation{"render", prepare_font_set, run_render},
     Operation{"stamp", prepare_font_set, run_stamp},
-    Operation{"prepare-signature", nullptr, run_prepare_signature},
+    Operation{"prepare-signature", prepare_font_set, run_prepare_signature},
     Operation{"selftest-echo", nullptr, run_selftest_echo},
     Operation{"selftest-forbidden-syscall", nullptr, run_selftest_forbidden_syscall},
     Operation{"selftest-spin", nullptr, run_selftest_spin},

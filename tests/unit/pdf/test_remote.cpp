@@ -715,11 +715,10 @@ TEST_CASE("a signature request the document cannot take is invalid input", "[rem
     CHECK(result.error().message.find("outside the document") != std::string::npos);
 }
 
-// pdf::prepare_signature opens its appearance font by path, which the worker's filter forbids; this passes
-// once SignatureRequest carries the font's bytes (see worker_main.cpp, run_prepare_signature). Until then
-// the worker answers with an error instead of dying by SIGSYS, and Catch counts the failure as expected.
+// The worker reads the appearance font before its filter closes file access and hands the bytes to
+// prepare_signature, so visible appearances and value fields work inside the sandbox.
 TEST_CASE("a visible signature with value fields is prepared through the worker",
-          "[remote][sign][!shouldfail]") {
+          "[remote][sign]") {
     PdfGateway gateway(worker_config());
     const auto document = render_agreement(gateway);
     auto request = invisible_request("parent_a_signature", name_a);
