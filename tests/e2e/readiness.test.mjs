@@ -69,7 +69,7 @@ async function roiFor(parent, password) {
     signers: [{ party: parent.party.id, capacity: 'parent_with_legal_custody', authority: 'Joint legal custody, order of 2026-03-02' }],
   }, [201]);
   const env = await clinician.json('POST', `/api/v1/cases/${S.caseId}/envelopes`, { roi: roi.id, template: 'roi' }, [201]);
-  if (env.state === 'draft') await clinician.json('POST', `/api/v1/envelopes/${env.id}/send`, {});
+  if (env.state === 'draft') await clinician.json('POST', `/api/v1/envelopes/${env.id}/send`);
   return { roi, env, password, email: parent.party.email };
 }
 

@@ -54,7 +54,9 @@ function headersFor(method, extra = {}) {
 // JSON request to /api/v1 + path. Resolves to the parsed body (null for 204), rejects with ApiError.
 export async function api(method, path, body) {
   const init = { method, headers: headersFor(method), credentials: 'same-origin', cache: 'no-store' };
-  if (body !== undefined) {
+  // An empty object is not sent: some actions take no body, and a body the server does not read must not be
+  // left behind on a kept-alive connection.
+  if (body !== undefined && !(typeof body === 'object' && body !== null && Object.keys(body).length === 0)) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }

@@ -18,4 +18,6 @@ async function start() {
   location.replace(`/clinician?case=${encodeURIComponent(env.case_id)}`);
 }
 
+window.addEventListener('hashchange', () => location.reload());
+
 start().catch((err) => sayError($('#message'), err));

@@ -262,4 +262,7 @@ $('#decline-dialog').addEventListener('close', async () => {
   }
 });
 
+// Another e-mail link opened in this tab changes only the fragment: start over for that envelope.
+window.addEventListener('hashchange', () => location.reload());
+
 start().catch((err) => sayError(message, err));
