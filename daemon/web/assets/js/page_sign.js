@@ -128,8 +128,10 @@ function buildFields() {
   const fields = (envelope.fields || []).filter((f) => !['signature', 'initials'].includes(f.kind));
   for (const f of fields) {
     const id = 'field-' + f.name.replace(/[^A-Za-z0-9_-]/g, '_');
-    const label = f.label || f.name.replace(/[_-]+/g, ' ');
-    const where = f.page ? ` (page ${f.page})` : '';
+    // "parent_b.date" -> "Date": the signer's own fields need no slot prefix. Pages count from 0 in the API.
+    const plain = (f.name.split('.').pop() || f.name).replace(/[_-]+/g, ' ');
+    const label = f.label || plain.charAt(0).toUpperCase() + plain.slice(1);
+    const where = Number.isInteger(f.page) ? ` (page ${f.page + 1})` : '';
     if (f.kind === 'checkbox') {
       box.append(el('label', { class: 'inline' }, el('input', { type: 'checkbox', id, 'data-field': f.name }), label + where));
     } else {
