@@ -383,7 +383,7 @@ async function loadLetters() {
   for (const l of letters) {
     const author = parties.find((p) => p.id === l.author);
     const li = el('li', { 'data-letter': l.id },
-      el('strong', { text: `Letter from ${author ? author.name : 'a parent'}` }), ' ',
+      el('strong', { text: `Letter from ${l.author_name || (author ? author.name : 'a parent')}${l.child_name ? ' to ' + l.child_name : ''}` }), ' ',
       el('span', { class: 'badge plain', text: String(l.state || '').replace(/[-_]/g, ' ') }));
     if (l.document_id) li.append(el('a', { class: 'button secondary', href: `/view?doc=${encodeURIComponent(l.document_id)}`, text: 'Read' }));
     const state = l.state || '';

@@ -120,6 +120,7 @@ function recipientName(r) {
 const ROI_STATE = {
   draft: 'Not signed yet',
   'pending-signatures': 'Waiting for signatures',
+  pending_signatures: 'Waiting for signatures',
   pending: 'Waiting for signatures',
   active: 'In force',
   expired: 'Expired',
@@ -206,6 +207,9 @@ async function loadLetters(roles) {
   const children = parties.filter((p) => p.role === 'child');
   const select = clear($('#letter-child'));
   for (const c of children) select.append(el('option', { value: c.id, text: c.name }));
+  // A letter is always to a child of the case; until the therapist has added one there is nothing to choose.
+  show($('#letter-form'), children.length > 0);
+  if (children.length === 0) say($('#letter-message'), 'Your therapist adds your child to the case before you can send a letter.', 'warn');
   const ul = clear($('#letters-list'));
   for (const l of letters) {
     const state = l.state || 'draft';
