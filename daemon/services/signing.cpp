@@ -869,6 +869,8 @@ Result<pdf::SignatureRequest> Signing::signature_request(Envelope& e, std::size_
                     (value == "true" || value == "yes" || value == "1" || value == "on" || value == "x");
         pdf::FieldValue fv;
         fv.placement = f.placement;
+        // A '.' separates levels of a PDF field name (ISO 32000-1 §12.7.3.2): our flat names use '_'.
+        std::replace(fv.placement.name.begin(), fv.placement.name.end(), '.', '_');
         fv.text = value;
         fv.checked = f.checked;
         r.fields.push_back(fv);
