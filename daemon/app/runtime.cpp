@@ -313,7 +313,7 @@ Status Runtime::open(const crypto::Secret& unseal) {
     logins.account_cap_per_hour = static_cast<int>(m_settings.get_int("login.account_cap_per_hour", 20));
     logins.address_cap_per_hour = static_cast<int>(m_settings.get_int("login.address_cap_per_hour", 100));
 
-    m_gate = std::make_unique<services::ReleaseGate>(*m_store, m_clock);
+    m_gate = std::make_unique<services::ReleaseGate>(*m_store, *m_keyring, m_clock);
     m_accounts = std::make_unique<services::Accounts>(*m_store, *m_keyring, *m_audit, m_clock, sessions, logins);
     m_notifier = std::make_unique<services::Notifier>(*m_store, *m_keyring, m_clock);
     if (auto practice = m_store->setting("practice.name"); practice && practice->has_value()) {
@@ -369,6 +369,8 @@ Status Runtime::open(const crypto::Secret& unseal) {
     m_signing = std::make_unique<services::Signing>(*m_store, *m_keyring, *m_audit, *m_accounts, *m_gate, *m_vault,
                                                     *m_notifier, *m_pdf, m_clock, std::move(keys),
                                                     m_settings.get("templates.dir", default_templates_dir()));
+    m_consent = std::make_unique<services::Consent>(*m_store, *m_audit, *m_gate, m_clock);
+    m_consent->listen_to(*m_signing);
 
     if (!m_settings.get("mail.host").empty()) {
         services::MailerConfig mail;
@@ -387,7 +389,7 @@ Status Runtime::open(const crypto::Secret& unseal) {
     http::ApiOptions api_options;
     api_options.public_url = m_settings.get("server.public_url");
     api_options.web_root = m_settings.get("web.root", default_web_root());
-    m_api = std::make_unique<http::Api>(http::ServiceSet{*m_accounts, *m_cases, *m_vault, *m_audit, *m_signing}, api_options);
+    m_api = std::make_unique<http::Api>(http::ServiceSet{*m_accounts, *m_cases, *m_vault, *m_audit, *m_signing, *m_consent}, api_options);
     return {};
 }
 

@@ -12,6 +12,7 @@
 #include "services/accounts.h"
 #include "services/audit.h"
 #include "services/cases.h"
+#include "services/consent.h"
 #include "services/mailer.h"
 #include "services/notifier.h"
 #include "services/release_gate.h"
@@ -87,6 +88,7 @@ private:
     std::unique_ptr<services::Cases> m_cases;
     std::unique_ptr<services::Vault> m_vault;
     std::unique_ptr<services::Signing> m_signing;
+    std::unique_ptr<services::Consent> m_consent;
     std::unique_ptr<services::Mailer> m_mailer;
     std::thread m_sweeper;
     std::mutex m_sweep_mutex;

@@ -2,9 +2,110 @@
 
 #include "domain/types.h"
 
+#include <algorithm>
+
 namespace kinvault::services {
 
-ReleaseGate::ReleaseGate(storage::Store& store, const Clock& clock) : m_store(store), m_clock(clock) {}
+namespace {
+
+// The purposes a role's requests are taken to serve when they state none; the release engine assumes the
+// same (domain/release.h, ReleaseRequest::purpose).
+std::vector<domain::Purpose> usual_purposes(domain::Role role) {
+    using domain::Purpose;
+    switch (role) {
+    case domain::Role::attorney:
+    case domain::Role::minors_counsel:
+    case domain::Role::court:
+        return {Purpose::legal_proceedings};
+    case domain::Role::child_therapist:
+        return {Purpose::coordination_of_care, Purpose::treatment};
+    case domain::Role::parent:
+    case domain::Role::child:
+        return {Purpose::at_request_of_individual};
+    case domain::Role::clinician:
+        return {Purpose::treatment, Purpose::reunification_therapy};
+    }
+    return {};
+}
+
+std::string purpose_of(const domain::Decision& d, const CaseConsent& consent) {
+    using domain::RuleCode;
+    switch (d.rule) {
+    case RuleCode::roi_permits: {
+        std::vector<domain::Purpose> usual;
+        for (const auto& id : consent.requester.parties) {
+            if (const auto* p = domain::find_party(consent.snapshot.facts, id)) {
+                for (const auto u : usual_purposes(p->role)) {
+                    usual.push_back(u);
+                }
+            }
+        }
+        std::string out;
+        for (const auto& roi_id : d.basis.ids) {
+            const auto* roi = domain::find_roi(consent.snapshot.facts, roi_id);
+            if (roi == nullptr) {
+                continue;
+            }
+            for (const auto p : roi->purposes) {
+                const std::string name(domain::to_string(p));
+                if (std::find(usual.begin(), usual.end(), p) != usual.end() &&
+                    out.find(name) == std::string::npos) {
+                    out += (out.empty() ? "" : ",") + name;
+                }
+            }
+        }
+        return out;
+    }
+    case RuleCode::court_order_compels:
+        return "compelled by court order";
+    case RuleCode::agreement_allowance:
+        return "as the reunification agreement allows";
+    case RuleCode::letter_release:
+        return "the child's therapeutic work";
+    case RuleCode::envelope_party:
+        return "signer's copy of an executed document";
+    case RuleCode::own_information:
+        return "individual's right of access";
+    default:
+        return "";
+    }
+}
+
+} // namespace
+
+CaseConsent::CaseConsent(CaseSnapshot s, const Principal& principal, UnixTime at,
+                         const domain::Policy& policy)
+    : snapshot(std::move(s)), requester(requester_for(snapshot, principal)),
+      context(snapshot.facts, domain::ReleaseRequest{requester, domain::Action::read, std::nullopt, at},
+              policy),
+      now(at) {}
+
+AccessDecision to_access_decision(const domain::Decision& decision, const CaseConsent& consent,
+                                  const domain::DocumentFacts& document) {
+    AccessDecision out;
+    out.permit = decision.permitted();
+    out.rule = std::string(decision.rule_code());
+    std::vector<std::string> ids = decision.basis.ids;
+    if (decision.rule == domain::RuleCode::letter_release) {
+        const auto it = consent.snapshot.letters_by_document.find(document.id);
+        if (it != consent.snapshot.letters_by_document.end()) {
+            ids.push_back(it->second.id);
+        }
+    }
+    for (const auto& id : ids) {
+        out.basis += (out.basis.empty() ? "" : ",") + id;
+    }
+    out.reason = decision.reason;
+    out.purpose = decision.permitted() ? purpose_of(decision, consent) : std::string();
+    for (const auto& o : decision.obligations) {
+        out.obligations.push_back(o.text);
+    }
+    return out;
+}
+
+ReleaseGate::ReleaseGate(storage::Store& store, const crypto::Keyring& keyring, const Clock& clock,
+                         domain::Policy policy)
+    : m_store(store), m_keyring(keyring), m_clock(clock), m_policy(policy), m_records(store, keyring) {}
 
 Result<CaseAccess> ReleaseGate::case_access(const Principal& principal, const std::string& case_id) {
     const Error hidden = make_error(Errc::not_found, "No such case.");
@@ -34,26 +135,48 @@ Result<CaseAccess> ReleaseGate::case_access(const Principal& principal, const st
     if (access.my_parties.empty()) {
         return hidden;
     }
+    const UnixTime now = m_clock.now();
+    auto snapshot = m_records.snapshot(access.case_record, now);
+    if (!snapshot) {
+        return std::move(snapshot).error();
+    }
+    access.consent =
+        std::make_shared<const CaseConsent>(std::move(snapshot).value(), principal, now, m_policy);
     return access;
 }
 
 AccessDecision ReleaseGate::decide(const CaseAccess& access, const storage::DocumentRecord& document,
                                    AccessAction action) const {
-    if (document.case_id != access.case_id) {
-        return {false, "R1.deny-by-default", "", "The document belongs to another case.", {}};
+    if (!access.consent) {
+        return {false, std::string(domain::to_string(domain::RuleCode::default_deny)),
+                "",    "No consent facts were assembled for this request.",
+                "",    {}};
     }
-    if (access.is_case_clinician) {
-        return {true, "R0.case-clinician", "", "The case's clinician sees every document of the case.", {}};
+    const CaseConsent& consent = *access.consent;
+    const domain::DocumentFacts facts = document_facts(consent.snapshot, document);
+    if (action == AccessAction::read_old_version && !consent.context.requester_is_clinician()) {
+        // Earlier versions are drafts or superseded copies; no release covers them.
+        return {false, "R0.old-versions-clinician-only",
+                "",    "Earlier versions of a document are kept for the clinician only.",
+                "",    {}};
     }
-    if (action == AccessAction::read_old_version) {
-        return {false, "R0.old-versions-clinician-only", "",
-                "Earlier versions of a document are kept for the clinician only.", {}};
+    if (action == AccessAction::list && !consent.context.permits(facts)) {
+        // A listing only needs the verdict; the reason is built when someone asks (access explain).
+        return {false, "withheld", "", "not listed: a read would be denied", "", {}};
     }
-    if (document.created_by == access.principal.user_id) {
-        return {true, "R1.own-record", "", "A person may see the documents they uploaded.", {}};
+    return to_access_decision(consent.context.decide(facts), consent, facts);
+}
+
+domain::Decision ReleaseGate::explain(const CaseAccess& access, const storage::DocumentRecord& document,
+                                      const domain::Requester& requester) const {
+    if (!access.consent) {
+        return {};
     }
-    return {false, "R1.deny-by-default", "",
-            "No release of information or court order gives this person access to this document.", {}};
+    const CaseConsent& consent = *access.consent;
+    const domain::ReleaseContext ctx(
+        consent.snapshot.facts,
+        domain::ReleaseRequest{requester, domain::Action::read, std::nullopt, consent.now}, m_policy);
+    return ctx.decide(document_facts(consent.snapshot, document));
 }
 
 } // namespace kinvault::services

@@ -1,0 +1,457 @@
+#include "services/consent_facts.h"
+
+#include "domain/party.h"
+#include "services/envelope.h"
+
+#include <algorithm>
+
+namespace kinvault::services {
+
+namespace {
+
+std::string record_context(const std::string& kind, const std::string& id) {
+    return "record:" + kind + ":" + id;
+}
+
+template <typename T>
+Result<std::optional<T>> decode_optional(Result<std::optional<std::string>> text,
+                                         Result<T> (*from)(const Poco::JSON::Object::Ptr&)) {
+    if (!text) {
+        return std::move(text).error();
+    }
+    if (!text->has_value()) {
+        return std::optional<T>();
+    }
+    auto v = decode_text<T>(**text, from);
+    if (!v) {
+        return make_error(Errc::integrity, "a stored consent record could not be read: " + v.error().message);
+    }
+    return std::optional<T>(std::move(v).value());
+}
+
+template <typename T>
+Result<std::vector<T>> decode_all(Result<std::vector<std::string>> texts,
+                                  Result<T> (*from)(const Poco::JSON::Object::Ptr&)) {
+    if (!texts) {
+        return std::move(texts).error();
+    }
+    std::vector<T> out;
+    out.reserve(texts->size());
+    for (const auto& t : *texts) {
+        auto v = decode_text<T>(t, from);
+        if (!v) {
+            return make_error(Errc::integrity,
+                              "a stored consent record could not be read: " + v.error().message);
+        }
+        out.push_back(std::move(v).value());
+    }
+    return out;
+}
+
+bool is_role(const domain::Party& p, domain::Role r) {
+    return p.role == r && p.status != domain::PartyStatus::withdrawn;
+}
+
+} // namespace
+
+ConsentRecords::ConsentRecords(storage::Store& store, const crypto::Keyring& keyring)
+    : m_store(store), m_keyring(keyring) {}
+
+Status ConsentRecords::put(const std::string& kind, const std::string& id, const std::string& case_id,
+                           const std::string& document_id, const std::string& state, const std::string& json,
+                           UnixTime now) {
+    storage::SealedRecord r;
+    r.kind = kind;
+    r.id = id;
+    r.case_id = case_id;
+    r.document_id = document_id;
+    r.state = state;
+    r.updated_at = now;
+    r.sealed = m_keyring.seal_field(json, record_context(kind, id));
+    return m_store.put_record(r);
+}
+
+Result<std::optional<std::string>> ConsentRecords::get(const std::string& kind, const std::string& id) {
+    auto rec = m_store.record(kind, id);
+    if (!rec) {
+        return std::move(rec).error();
+    }
+    if (!rec->has_value()) {
+        return std::optional<std::string>();
+    }
+    auto text = m_keyring.open_field((*rec)->sealed, record_context(kind, id));
+    if (!text) {
+        return make_error(Errc::integrity, "a stored " + kind + " record failed authentication");
+    }
+    return std::optional<std::string>(std::move(text).value());
+}
+
+Result<std::vector<std::string>> ConsentRecords::all_of_case(const std::string& kind,
+                                                             const std::string& case_id) {
+    auto rows = m_store.records_of_case(kind, case_id);
+    if (!rows) {
+        return std::move(rows).error();
+    }
+    std::vector<std::string> out;
+    out.reserve(rows->size());
+    for (const auto& r : *rows) {
+        auto text = m_keyring.open_field(r.sealed, record_context(kind, r.id));
+        if (!text) {
+            return make_error(Errc::integrity, "a stored " + kind + " record failed authentication");
+        }
+        out.push_back(std::move(text).value());
+    }
+    return out;
+}
+
+Result<std::optional<domain::Roi>> ConsentRecords::roi(const std::string& id) {
+    return decode_optional<domain::Roi>(get(k_kind_roi, id), roi_from_json);
+}
+
+Status ConsentRecords::put_roi(const domain::Roi& roi, UnixTime now) {
+    return put(k_kind_roi, roi.id, roi.case_id, roi.document, std::string(domain::to_string(roi.state)),
+               json_text(roi_to_json(roi)), now);
+}
+
+Result<std::optional<domain::CourtOrder>> ConsentRecords::order(const std::string& id) {
+    return decode_optional<domain::CourtOrder>(get(k_kind_order, id), order_from_json);
+}
+
+Status ConsentRecords::put_order(const domain::CourtOrder& order, UnixTime now) {
+    return put(k_kind_order, order.id, order.case_id, order.document,
+               std::string(domain::to_string(order.status)), json_text(order_to_json(order)), now);
+}
+
+Result<std::optional<LetterRecord>> ConsentRecords::letter(const std::string& id) {
+    return decode_optional<LetterRecord>(get(k_kind_letter, id), letter_from_json);
+}
+
+Status ConsentRecords::put_letter(const LetterRecord& letter, UnixTime now) {
+    return put(k_kind_letter, letter.id, letter.case_id, letter.document_id,
+               std::string(domain::to_string(letter.letter.state)), json_text(letter_to_json(letter)), now);
+}
+
+Status ConsentRecords::put_agreement(const AgreementRecord& agreement, UnixTime now) {
+    return put(k_kind_agreement, agreement.agreement.document, agreement.case_id,
+               agreement.agreement.document, std::string(domain::to_string(agreement.agreement.state)),
+               json_text(agreement_to_json(agreement)), now);
+}
+
+Status ConsentRecords::put_custody(const CustodyRecordEntry& custody, UnixTime now) {
+    return put(k_kind_custody, custody.record.id, custody.case_id, "",
+               custody.record.verified ? "verified" : "recorded", json_text(custody_to_json(custody)), now);
+}
+
+Status ConsentRecords::put_party_facts(const PartyFacts& facts, UnixTime now) {
+    return put(k_kind_party_facts, facts.party_id, facts.case_id, "", "recorded",
+               json_text(party_facts_to_json(facts)), now);
+}
+
+Status ConsentRecords::put_document_facts(const DocumentFactsRecord& facts, UnixTime now) {
+    return put(k_kind_document_facts, facts.document_id, facts.case_id, facts.document_id, "recorded",
+               json_text(document_facts_to_json(facts)), now);
+}
+
+Status ConsentRecords::put_mode_history(const ModeHistoryRecord& history, UnixTime now) {
+    const std::string state =
+        history.changes.empty() ? "closed" : std::string(domain::to_string(history.changes.back().mode));
+    return put(k_kind_process_mode, history.case_id, history.case_id, "", state,
+               json_text(mode_history_to_json(history)), now);
+}
+
+domain::PartyStatus party_status_of(const std::string& status) {
+    if (status == "substituted") {
+        return domain::PartyStatus::substituted;
+    }
+    if (status == "removed" || status == "withdrawn") {
+        return domain::PartyStatus::withdrawn;
+    }
+    return domain::PartyStatus::active;
+}
+
+Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, UnixTime now) {
+    CaseSnapshot s;
+    s.case_record = c;
+    s.assembled_at = now;
+    auto& f = s.facts;
+    f.id = c.id;
+
+    auto rows = m_store.parties_of_case(c.id);
+    if (!rows) {
+        return std::move(rows).error();
+    }
+    s.party_rows = std::move(rows).value();
+    auto extras = decode_all<PartyFacts>(all_of_case(k_kind_party_facts, c.id), party_facts_from_json);
+    if (!extras) {
+        return std::move(extras).error();
+    }
+    for (auto& e : *extras) {
+        s.party_facts[e.party_id] = std::move(e);
+    }
+    f.parties.reserve(s.party_rows.size());
+    for (const auto& row : s.party_rows) {
+        const auto role = domain::parse_role(row.role);
+        if (!role) {
+            continue; // a party the rules cannot place has no standing (fail closed)
+        }
+        domain::Party p;
+        p.id = row.id;
+        p.role = *role;
+        auto name = m_keyring.open_field(row.name_sealed, "party:" + row.id + ":name");
+        if (!name) {
+            return make_error(Errc::integrity, "a party record failed authentication");
+        }
+        p.name = std::move(name).value();
+        p.user = row.user_id;
+        if (!row.date_of_birth.empty()) {
+            UnixTime dob = 0;
+            if (parse_utc(row.date_of_birth, dob)) {
+                p.date_of_birth = dob;
+            }
+        }
+        if (!row.represents.empty()) {
+            p.represents = row.represents;
+        }
+        p.status = party_status_of(row.status);
+        if (const auto it = s.party_facts.find(row.id); it != s.party_facts.end()) {
+            p.treats = it->second.treats;
+            p.minor_consented_treatment = it->second.minor_consented_treatment;
+            p.successor = it->second.successor;
+            p.status_since = it->second.status_since;
+        }
+        if (p.role == domain::Role::clinician && p.status == domain::PartyStatus::active && !p.user.empty()) {
+            f.clinicians.push_back(p.user);
+        }
+        f.parties.push_back(std::move(p));
+    }
+
+    auto history = decode_optional<ModeHistoryRecord>(get(k_kind_process_mode, c.id), mode_history_from_json);
+    if (!history) {
+        return std::move(history).error();
+    }
+    if (history->has_value() && !(*history)->changes.empty()) {
+        s.mode_history = **history;
+        f.mode_history = (*history)->changes;
+    } else {
+        const auto mode = domain::parse_process_mode(c.mode).value_or(domain::ProcessMode::closed);
+        f.mode_history.push_back(domain::ModeChange{mode, c.created_at, ""});
+    }
+
+    auto custody = decode_all<CustodyRecordEntry>(all_of_case(k_kind_custody, c.id), custody_from_json);
+    if (!custody) {
+        return std::move(custody).error();
+    }
+    for (auto& e : *custody) {
+        f.custody_records.push_back(std::move(e.record));
+    }
+    auto orders = decode_all<domain::CourtOrder>(all_of_case(k_kind_order, c.id), order_from_json);
+    if (!orders) {
+        return std::move(orders).error();
+    }
+    f.orders = std::move(orders).value();
+    auto rois = decode_all<domain::Roi>(all_of_case(k_kind_roi, c.id), roi_from_json);
+    if (!rois) {
+        return std::move(rois).error();
+    }
+    f.rois = std::move(rois).value();
+
+    auto agreements = decode_all<AgreementRecord>(all_of_case(k_kind_agreement, c.id), agreement_from_json);
+    if (!agreements) {
+        return std::move(agreements).error();
+    }
+    s.agreements = std::move(agreements).value();
+    const domain::Agreement* in_force = nullptr;
+    for (const auto& a : s.agreements) {
+        if (a.agreement.state != domain::AgreementState::executed) {
+            continue;
+        }
+        if (in_force == nullptr || a.agreement.executed_at.value_or(0) > in_force->executed_at.value_or(0)) {
+            in_force = &a.agreement;
+        }
+    }
+    if (in_force != nullptr) {
+        f.agreement = *in_force;
+    }
+
+    auto letters = decode_all<LetterRecord>(all_of_case(k_kind_letter, c.id), letter_from_json);
+    if (!letters) {
+        return std::move(letters).error();
+    }
+    for (auto& l : *letters) {
+        s.letters_by_document[l.document_id] = std::move(l);
+    }
+    auto doc_facts =
+        decode_all<DocumentFactsRecord>(all_of_case(k_kind_document_facts, c.id), document_facts_from_json);
+    if (!doc_facts) {
+        return std::move(doc_facts).error();
+    }
+    for (auto& d : *doc_facts) {
+        s.document_facts[d.document_id] = std::move(d);
+    }
+
+    // Envelopes are the signing service's records (issue 4); only membership matters here.
+    auto envelopes = all_of_case("envelope", c.id);
+    if (!envelopes) {
+        return std::move(envelopes).error();
+    }
+    for (const auto& text : *envelopes) {
+        auto e = decode_envelope(text);
+        if (!e) {
+            return make_error(Errc::integrity, "a stored envelope could not be read");
+        }
+        domain::EnvelopeMembership m;
+        m.envelope = e->id;
+        m.executed = e->state == EnvelopeState::completed;
+        for (const auto& signer : e->signers) {
+            m.parties.push_back(signer.party_id);
+        }
+        if (!e->document_id.empty()) {
+            auto doc = m;
+            doc.executed_copy = m.executed;
+            s.envelopes_by_document[e->document_id] = doc;
+        }
+        if (!e->certificate_document_id.empty()) {
+            auto cert = m;
+            cert.executed_copy = m.executed;
+            s.envelopes_by_document[e->certificate_document_id] = cert;
+        }
+    }
+    return s;
+}
+
+domain::SensitivitySet parse_sensitivity_list(const std::string& text) {
+    domain::SensitivitySet out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto comma = text.find(',', start);
+        const std::string item =
+            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!item.empty()) {
+            if (const auto s = domain::parse_sensitivity(normalise_name(item))) {
+                out.add(*s);
+            }
+        }
+        if (comma == std::string::npos) {
+            break;
+        }
+        start = comma + 1;
+    }
+    return out;
+}
+
+std::string sensitivity_list(domain::SensitivitySet s) {
+    std::string out;
+    for (const auto f : {domain::Sensitivity::psychotherapy_notes, domain::Sensitivity::substance_use}) {
+        if (s.has(f)) {
+            out += (out.empty() ? "" : ",") + std::string(domain::to_string(f));
+        }
+    }
+    return out;
+}
+
+domain::DocumentFacts document_facts(const CaseSnapshot& snapshot, const storage::DocumentRecord& d) {
+    const auto& facts = snapshot.facts;
+    domain::DocumentFacts f;
+    f.id = d.id;
+    f.case_id = d.case_id;
+    f.type = domain::parse_doc_type(d.type).value_or(domain::DocType::other);
+    if (const auto c = domain::parse_info_category(d.category)) {
+        f.category = *c;
+    } else if (f.type == domain::DocType::court_order) {
+        f.category = domain::InfoCategory::legal;
+    } else if (f.type == domain::DocType::clarification_letter) {
+        f.category = domain::InfoCategory::correspondence;
+    }
+    f.uploader = d.created_by;
+    if (!d.created_by_party.empty()) {
+        f.author = d.created_by_party;
+    }
+    f.created_at = d.created_at;
+    f.sensitivity = parse_sensitivity_list(d.sensitivity);
+
+    const auto letter = snapshot.letters_by_document.find(d.id);
+    if (letter != snapshot.letters_by_document.end()) {
+        f.letter = letter->second.letter;
+    }
+    if (const auto env = snapshot.envelopes_by_document.find(d.id);
+        env != snapshot.envelopes_by_document.end()) {
+        f.envelope = env->second;
+    }
+
+    const auto classified = snapshot.document_facts.find(d.id);
+    if (classified != snapshot.document_facts.end()) {
+        f.subjects = classified->second.subjects;
+        f.contact_details_of = classified->second.contact_details_of;
+    }
+    if (f.subjects.empty()) {
+        if (f.type == domain::DocType::roi) {
+            for (const auto& roi : facts.rois) {
+                if (roi.document == d.id && !roi.subject.empty() &&
+                    std::find(f.subjects.begin(), f.subjects.end(), roi.subject) == f.subjects.end()) {
+                    f.subjects.push_back(roi.subject);
+                }
+            }
+        } else if (f.letter) {
+            f.subjects.push_back(f.letter->author);
+        } else if (f.type == domain::DocType::clarification_letter && f.author) {
+            f.subjects.push_back(*f.author);
+        }
+    }
+    if (f.subjects.empty()) {
+        const bool family_document =
+            f.type == domain::DocType::court_order || f.type == domain::DocType::reunification_agreement;
+        for (const auto& p : facts.parties) {
+            if (is_role(p, domain::Role::child) || (family_document && is_role(p, domain::Role::parent))) {
+                f.subjects.push_back(p.id);
+            }
+        }
+    }
+    if (classified == snapshot.document_facts.end() && f.type == domain::DocType::court_order) {
+        // Orders carry addresses; under a protective order the restrained party does not receive them.
+        for (const auto& p : facts.parties) {
+            if (is_role(p, domain::Role::child) || is_role(p, domain::Role::parent)) {
+                f.contact_details_of.push_back(p.id);
+            }
+        }
+    }
+    return f;
+}
+
+domain::Requester requester_for(const CaseSnapshot& snapshot, const Principal& principal) {
+    domain::Requester r;
+    r.user = principal.user_id;
+    r.account = principal.kind;
+    if (principal.user_id.empty()) {
+        return r;
+    }
+    for (const auto& p : snapshot.facts.parties) {
+        if (p.user != principal.user_id) {
+            continue;
+        }
+        if (p.role == domain::Role::clinician && !principal.is_clinician()) {
+            continue;
+        }
+        r.parties.push_back(p.id);
+    }
+    return r;
+}
+
+domain::Requester requester_as(const CaseSnapshot& snapshot, const std::string& party_id) {
+    domain::Requester r;
+    const domain::Party* p = domain::find_party(snapshot.facts, party_id);
+    if (p == nullptr) {
+        return r;
+    }
+    r.user = p->user;
+    r.account =
+        p->role == domain::Role::clinician ? domain::AccountKind::clinician : domain::AccountKind::member;
+    r.parties.push_back(p->id);
+    return r;
+}
+
+std::string party_name(const CaseSnapshot& snapshot, const std::string& party_id) {
+    const domain::Party* p = domain::find_party(snapshot.facts, party_id);
+    return p != nullptr ? p->name : party_id;
+}
+
+} // namespace kinvault::services

@@ -1,0 +1,101 @@
+// The consent facts of one case, assembled from storage for one request (domain.md: "evaluate at the moment
+// of release, never cache an earlier yes"): parties with their consent facts, ROIs, court orders, custody
+// records, the agreement in force, the process mode history, letters and envelope memberships. Nothing here
+// outlives the request that built it.
+#pragma once
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "crypto/keyring.h"
+#include "domain/case_facts.h"
+#include "domain/document.h"
+#include "domain/policy.h"
+#include "domain/release.h"
+#include "services/consent_codec.h"
+#include "services/context.h"
+#include "storage/store.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kinvault::services {
+
+// Storage rows behind the facts, kept for the use cases that change them.
+struct CaseSnapshot {
+    domain::CaseFacts facts;
+    storage::CaseRecord case_record;
+    std::vector<storage::PartyRecord> party_rows;
+    std::map<std::string, PartyFacts> party_facts;             // by party id
+    std::map<std::string, LetterRecord> letters_by_document;   // by document id
+    std::map<std::string, DocumentFactsRecord> document_facts; // by document id
+    std::map<std::string, domain::EnvelopeMembership> envelopes_by_document;
+    std::vector<AgreementRecord> agreements;
+    std::optional<ModeHistoryRecord> mode_history; // stored history, when a mode change was ever recorded
+    UnixTime assembled_at{0};
+};
+
+// Reads and writes the sealed consent records (storage::SealedRecord sealed under "record:<kind>:<id>").
+class ConsentRecords {
+public:
+    ConsentRecords(storage::Store& store, const crypto::Keyring& keyring);
+
+    [[nodiscard]] Result<std::optional<domain::Roi>> roi(const std::string& id);
+    [[nodiscard]] Status put_roi(const domain::Roi& roi, UnixTime now);
+    [[nodiscard]] Result<std::optional<domain::CourtOrder>> order(const std::string& id);
+    [[nodiscard]] Status put_order(const domain::CourtOrder& order, UnixTime now);
+    [[nodiscard]] Result<std::optional<LetterRecord>> letter(const std::string& id);
+    [[nodiscard]] Status put_letter(const LetterRecord& letter, UnixTime now);
+    [[nodiscard]] Status put_agreement(const AgreementRecord& agreement, UnixTime now);
+    [[nodiscard]] Status put_custody(const CustodyRecordEntry& custody, UnixTime now);
+    [[nodiscard]] Status put_party_facts(const PartyFacts& facts, UnixTime now);
+    [[nodiscard]] Status put_document_facts(const DocumentFactsRecord& facts, UnixTime now);
+    [[nodiscard]] Status put_mode_history(const ModeHistoryRecord& history, UnixTime now);
+
+    // Everything the rules need about a case, assembled now.
+    [[nodiscard]] Result<CaseSnapshot> snapshot(const storage::CaseRecord& c, UnixTime now);
+
+    [[nodiscard]] storage::Store& store() { return m_store; }
+    [[nodiscard]] const crypto::Keyring& keyring() const { return m_keyring; }
+
+private:
+    [[nodiscard]] Status put(const std::string& kind, const std::string& id, const std::string& case_id,
+                             const std::string& document_id, const std::string& state,
+                             const std::string& json, UnixTime now);
+    [[nodiscard]] Result<std::optional<std::string>> get(const std::string& kind, const std::string& id);
+    [[nodiscard]] Result<std::vector<std::string>> all_of_case(const std::string& kind,
+                                                               const std::string& case_id);
+
+    storage::Store& m_store;
+    const crypto::Keyring& m_keyring;
+};
+
+// Storage party status -> the domain's: invited parties exist in the case (an ROI may name them); removed
+// ones withdrew.
+[[nodiscard]] domain::PartyStatus party_status_of(const std::string& status);
+
+// What the engine knows about one stored document. Defaults when the clinician has not classified it:
+//  subjects   an ROI document: the subject of its ROI records; a clarification letter: its author; a court
+//             order or agreement: every parent and child; anything else: every child of the case;
+//  contact    a court order shows the contact details of every parent and child; others of nobody;
+//  category   the row's category when it names one, else legal (court orders), correspondence (letters) or
+//             general.
+[[nodiscard]] domain::DocumentFacts document_facts(const CaseSnapshot& snapshot,
+                                                   const storage::DocumentRecord& d);
+
+// The requester for a principal in this case. Clinician-role parties count only for clinician accounts: a
+// member account invited "as clinician" gets no clinician powers (fail closed).
+[[nodiscard]] domain::Requester requester_for(const CaseSnapshot& snapshot, const Principal& principal);
+// The requester as one party of the case (explanations), with that party's account if it has one.
+[[nodiscard]] domain::Requester requester_as(const CaseSnapshot& snapshot, const std::string& party_id);
+
+// One party's display name; the id when unknown.
+[[nodiscard]] std::string party_name(const CaseSnapshot& snapshot, const std::string& party_id);
+
+// Comma-separated names in the document row's sensitivity column.
+[[nodiscard]] domain::SensitivitySet parse_sensitivity_list(const std::string& text);
+[[nodiscard]] std::string sensitivity_list(domain::SensitivitySet s);
+
+} // namespace kinvault::services
