@@ -5,6 +5,7 @@
 #include "services/accounts.h"
 #include "services/audit.h"
 #include "services/cases.h"
+#include "services/consent.h"
 #include "services/signing.h"
 #include "services/vault.h"
 
@@ -21,6 +22,7 @@ struct ServiceSet {
     services::Vault& vault;
     services::AuditLog& audit;
     services::Signing& signing;
+    services::Consent& consent;
 };
 
 struct ApiOptions {
