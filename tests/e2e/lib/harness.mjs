@@ -324,10 +324,12 @@ export async function launchBrowser(daemon, { viewport = { width: 1280, height: 
   return { context, page, problems };
 }
 
+// Screenshots are named story-NN-step.png (node --test runs each story file in its own process).
+const STORY = path.basename(process.argv[1] || 'e2e').replace(/\.test\.mjs$/, '');
 let shotCounter = 0;
 export async function screenshot(page, name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const file = path.join(ARTIFACTS, `${String(++shotCounter).padStart(2, '0')}-${name}.png`);
+  const file = path.join(ARTIFACTS, `${STORY}-${String(++shotCounter).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
