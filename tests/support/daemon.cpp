@@ -6,17 +6,21 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <poll.h>
 #include <sstream>
 #include <sys/wait.h>
@@ -221,6 +225,10 @@ int Daemon::stop() {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void Daemon::set_env(const std::string& key, const std::string& value) {
+    m_options.env[key] = value;
+}
+
 void Daemon::kill_hard() {
     if (m_pid <= 0) {
         return;
@@ -357,6 +365,146 @@ std::string make_pdf(const std::string& marker, int pages) {
     out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
            std::to_string(xref) + "\n%%EOF\n";
     return out;
+}
+
+ProcessResult run_process_for(const std::vector<std::string>& argv_in,
+                              const std::map<std::string, std::string>& env, int timeout_seconds) {
+    std::vector<std::string> argv = argv_in;
+    int out_pipe[2];
+    int err_pipe[2];
+    REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0);
+    REQUIRE(::pipe2(err_pipe, O_CLOEXEC) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        const int devnull = ::open("/dev/null", O_RDONLY);
+        ::dup2(devnull, 0);
+        ::dup2(out_pipe[1], 1);
+        ::dup2(err_pipe[1], 2);
+        apply_env(env);
+        ::setsid();
+        auto args = c_argv(argv);
+        ::execv(args[0], args.data());
+        std::_Exit(127);
+    }
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool done = false;
+    std::thread watchdog([&] {
+        std::unique_lock<std::mutex> lock(mutex);
+        if (!cv.wait_for(lock, std::chrono::seconds(timeout_seconds), [&] { return done; })) {
+            ::kill(pid, SIGKILL);
+        }
+    });
+    ProcessResult r;
+    std::thread err_reader([&] { read_all(err_pipe[0], r.err); });
+    read_all(out_pipe[0], r.out);
+    err_reader.join();
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        done = true;
+    }
+    cv.notify_all();
+    watchdog.join();
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    return r;
+}
+
+std::vector<std::string> files_under(const std::string& dir) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file(ec)) {
+            out.push_back(it->path().string());
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<std::string> blob_files(const std::string& data_dir) {
+    const std::string tmp = data_dir + "/blobs/tmp/";
+    std::vector<std::string> out;
+    for (const auto& f : files_under(data_dir + "/blobs")) {
+        if (f.rfind(tmp, 0) != 0) {
+            out.push_back(f);
+        }
+    }
+    return out;
+}
+
+std::string sqlite(const std::string& database, const std::string& sql) {
+    // The statement travels as an argument, so no quoting of SQL inside Python source is needed.
+    static const char* const script = "import sqlite3, sys\n"
+                                      "con = sqlite3.connect(sys.argv[1])\n"
+                                      "rows = con.execute(sys.argv[2]).fetchall()\n"
+                                      "con.commit()\n"
+                                      "con.close()\n"
+                                      "for r in rows:\n"
+                                      "    print('|'.join('' if v is None else (v.hex() if isinstance(v, "
+                                      "bytes) else str(v)) for v in r))\n";
+    const std::string python = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "/bin/python3";
+    const ProcessResult r = run_process({python, "-c", script, database, sql});
+    INFO("sqlite " << sql << ": " << r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+}
+
+std::string url_encode(const std::string& text) {
+    std::string out;
+    Poco::URI::encode(text, "!#$&'()*+,/:;=?@[]\"% ", out);
+    return out;
+}
+
+Response upload_document(const Client& client, const std::string& case_id, const std::string& type,
+                         const std::string& pdf, const std::string& title, const std::string& filename) {
+    std::string path = "/api/v1/cases/" + case_id + "/documents?type=" + url_encode(type);
+    if (!title.empty()) {
+        path += "&title=" + url_encode(title);
+    }
+    if (!filename.empty()) {
+        path += "&filename=" + url_encode(filename);
+    }
+    return client.request("POST", path, pdf, "application/pdf");
+}
+
+std::string create_case(const Client& clinician, const std::string& name, const std::string& mode) {
+    const Response r = clinician.post_json("/api/v1/cases", obj({{"name", name}, {"mode", mode}}));
+    INFO(r.body);
+    REQUIRE(r.status == 201);
+    return r.json()->getValue<std::string>("id");
+}
+
+Joined join_case(const Client& clinician, const std::string& case_id, const std::string& role,
+                 const std::string& name, const std::string& email, const std::string& password,
+                 const std::string& represents) {
+    auto body = obj({{"role", role}, {"name", name}, {"email", email}});
+    if (!represents.empty()) {
+        body->set("represents", represents);
+    }
+    const Response invited = clinician.post_json("/api/v1/cases/" + case_id + "/parties", body);
+    INFO(invited.body);
+    REQUIRE(invited.status == 201);
+    Joined j;
+    j.party_id = invited.json()->getObject("party")->getValue<std::string>("id");
+    const std::string token = invited.json()->getValue<std::string>("token");
+    Client anonymous = clinician;
+    anonymous.set_token("");
+    const Response accepted =
+        anonymous.post_json("/api/v1/invitations/accept", obj({{"token", token}, {"password", password}}));
+    INFO(accepted.body);
+    REQUIRE(accepted.status == 201);
+    j.token = accepted.json()->getValue<std::string>("token");
+    j.user_id = accepted.json()->getObject("user")->getValue<std::string>("user_id");
+    return j;
 }
 
 } // namespace kvtest

@@ -64,6 +64,11 @@ public:
     [[nodiscard]] std::string key_file() const { return m_dir.path() + "/unseal.key"; }
     [[nodiscard]] std::string log() const; // stderr of the current run so far
     [[nodiscard]] const std::string& stdout_text() const { return m_stdout; }
+    // Changes one setting of the environment for the next start() (an empty value removes it).
+    void set_env(const std::string& key, const std::string& value);
+    [[nodiscard]] int pid() const { return m_pid; }
+    // The temporary directory holding data/, the unseal key and the logs.
+    [[nodiscard]] const std::string& dir() const { return m_dir.path(); }
 
 private:
     TempDir m_dir;
@@ -127,5 +132,38 @@ std::string make_pdf(const std::string& marker, int pages = 1);
 // Reads/writes whole files.
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& bytes);
+
+// Like run_process, but SIGKILLs the program after `timeout_seconds` (exit_code is then -SIGKILL), so a
+// program that should have refused to start cannot hang the suite.
+ProcessResult run_process_for(const std::vector<std::string>& argv,
+                              const std::map<std::string, std::string>& env, int timeout_seconds);
+
+// Every regular file under `dir`, recursively (full paths).
+std::vector<std::string> files_under(const std::string& dir);
+// The stored blob files under a vault's data directory (data/blobs, excluding its tmp/ directory).
+std::vector<std::string> blob_files(const std::string& data_dir);
+// Runs SQL against a SQLite database with python3's sqlite3 module (the daemon must be stopped); the
+// result rows come back one per line, columns separated by '|'. REQUIREs success.
+std::string sqlite(const std::string& database, const std::string& sql);
+
+// Percent-encodes a query-string value.
+std::string url_encode(const std::string& text);
+// POST /api/v1/cases/{case}/documents with the title and file name in the query string.
+Response upload_document(const Client& client, const std::string& case_id, const std::string& type,
+                         const std::string& pdf, const std::string& title = "",
+                         const std::string& filename = "");
+
+// A case opened by the clinician; returns its id (REQUIREs 201).
+std::string create_case(const Client& clinician, const std::string& name, const std::string& mode = "closed");
+
+struct Joined {
+    std::string party_id;
+    std::string user_id;
+    std::string token; // the session the acceptance opened
+};
+// The clinician invites a party, the party accepts with `password` (REQUIREs success at each step).
+Joined join_case(const Client& clinician, const std::string& case_id, const std::string& role,
+                 const std::string& name, const std::string& email, const std::string& password,
+                 const std::string& represents = "");
 
 } // namespace kvtest
