@@ -158,3 +158,71 @@ test('the clinician gets an e-mail about the revocation, with a link and nothing
     assert.match(mail.body, /https:\/\//);
     assert.doesNotMatch(mail.body, /%PDF/);
   });
+
+test('a parent sends a clarification letter, sees the requested changes, and the released letter reaches the therapist', async (t) => {
+  if (skip(t)) return;
+  const parent = await launchBrowser(daemon);
+  await signIn(parent.page, 'maria@example.org', 'maria-correct-horse-1', /\/portal/);
+  const sendLetter = async (marker) => {
+    await parent.page.waitForSelector('#letters:not(.hidden) #letter-form:not(.hidden)');
+    await parent.page.selectOption('#letter-child', S.child.party.id);
+    await parent.page.setInputFiles('#letter-file', { name: 'letter.pdf', mimeType: 'application/pdf', buffer: makePdf(marker) });
+    await parent.page.click('#letter-button');
+    await parent.page.waitForSelector('#letter-message.good');
+  };
+  await sendLetter('Dear Sofia, first draft');
+  await checkPage(parent.page, 'letter-sent');
+
+  // The clinician asks for changes; the parent sees what was asked.
+  const { page } = S.clinicianBrowser;
+  await page.goto(`${daemon.url}/clinician?case=${S.caseId}`);
+  const first = page.locator('#letters-body li[data-letter]').first();
+  await first.waitFor();
+  S.firstLetter = await first.getAttribute('data-letter');
+  await first.locator('textarea').fill('Please leave out the part about the court hearing.');
+  await first.locator('button', { hasText: 'Ask for changes' }).click();
+  await page.waitForSelector(`li[data-letter="${S.firstLetter}"] .badge:text-matches("revisions", "i")`);
+  await parent.page.reload();
+  const mine = parent.page.locator(`li[data-letter="${S.firstLetter}"]`);
+  await mine.waitFor();
+  assert.match(await mine.textContent(), /leave out the part about the court hearing/);
+  await checkPage(parent.page, 'letter-revisions');
+
+  // A second letter is approved and released to the child's therapist, who then sees it with the reason.
+  await sendLetter('Dear Sofia, I love you');
+  await page.reload();
+  const second = page.locator('#letters-body li[data-letter]', { hasText: /submitted/i });
+  await second.waitFor();
+  const secondId = await second.getAttribute('data-letter');
+  await second.locator('button', { hasText: 'Approve' }).click();
+  const approved = page.locator(`li[data-letter="${secondId}"]`);
+  await approved.locator('fieldset input[type=checkbox]').first().waitFor();
+  await approved.locator(`input[value="${S.therapist.party.id}"]`).check();
+  await checkPage(page, 'letter-release');
+  await approved.locator('button', { hasText: 'Release the letter' }).click();
+  await page.waitForSelector(`li[data-letter="${secondId}"] .badge:text-matches("released", "i")`);
+
+  const anon = new Client(daemon);
+  await anon.json('POST', '/api/v1/invitations/accept', { token: S.therapist.token, password: 'kim-lee-therapist-1' }, [201]);
+  const therapist = await launchBrowser(daemon);
+  await signIn(therapist.page, 'kim.lee@clinic.example', 'kim-lee-therapist-1', /\/portal/);
+  const api = new Client(daemon);
+  await api.login('kim.lee@clinic.example', 'kim-lee-therapist-1');
+  const allowed = (await api.json('GET', `/api/v1/cases/${S.caseId}/documents`)).items;
+  const shown = (await therapist.page.locator('[data-document]').evaluateAll((els) => els.map((e) => e.dataset.document))).sort();
+  assert.deepEqual(shown, allowed.map((d) => d.id).sort(), 'the therapist sees exactly what the engine gives');
+  const letterDoc = allowed.find((d) => d.type === 'clarification-letter');
+  assert.ok(letterDoc, 'the released letter reaches the therapist');
+  const item = therapist.page.locator(`li[data-document="${letterDoc.id}"]`);
+  assert.match(await item.textContent(), /released this letter to you/);
+  await checkPage(therapist.page, 'portal-therapist');
+  assert.deepEqual([...parent.problems, ...therapist.problems], []);
+});
+
+async function signIn(page, email, password, landing) {
+  await page.goto(daemon.url + '/');
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('#login-button');
+  await page.waitForURL(landing);
+}
