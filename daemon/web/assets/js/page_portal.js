@@ -157,7 +157,7 @@ function revoke(roi, recipientNames) {
   effect.append(
     el('p', { text: `If you revoke this release, the therapist stops sharing information with ${recipientNames.join(', ') || 'the people it names'} from this moment on.` }),
     el('p', { text: 'Anything already shared before now cannot be called back.' }),
-    el('p', { text: 'The therapist is told right away. If the therapist needs this release to keep working with your child’s therapist, they will talk with you about it.' }));
+    el('p', { text: 'Your reunification therapist sees the change right away. If they need this release to keep working with your child’s therapist, they will talk with you about it.' }));
   const scope = clear($('#revoke-scope'));
   const recipients = roi.recipients || [];
   if (recipients.length > 1) {
