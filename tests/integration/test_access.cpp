@@ -88,6 +88,8 @@ std::vector<Endpoint> document_endpoints() {
         {"GET", "/api/v1/documents/{}/content", "", "application/json"},
         {"GET", "/api/v1/documents/{}/content?version=1", "", "application/json"},
         {"POST", "/api/v1/documents/{}/versions", pdf, "application/pdf"},
+        {"GET", "/api/v1/documents/{}/access", "", "application/json"},
+        {"POST", "/api/v1/documents/{}/classification", R"({"subjects":[]})", "application/json"},
     };
 }
 
@@ -100,11 +102,25 @@ std::vector<Endpoint> case_endpoints() {
          "application/json"},
         {"GET", "/api/v1/cases/{}/documents", "", "application/json"},
         {"POST", "/api/v1/cases/{}/documents?type=other", pdf, "application/pdf"},
+        {"GET", "/api/v1/cases/{}/rois", "", "application/json"},
+        {"POST", "/api/v1/cases/{}/rois", "{}", "application/json"},
+        {"GET", "/api/v1/cases/{}/orders", "", "application/json"},
+        {"POST", "/api/v1/cases/{}/orders", "{}", "application/json"},
+        {"GET", "/api/v1/cases/{}/letters", "", "application/json"},
+        {"POST", "/api/v1/cases/{}/letters", "{}", "application/json"},
+        {"GET", "/api/v1/cases/{}/readiness", "", "application/json"},
+        {"GET", "/api/v1/cases/{}/disclosures", "", "application/json"},
+        {"POST", "/api/v1/cases/{}/agreement", "{}", "application/json"},
+        {"GET", "/api/v1/cases/{}/envelopes", "", "application/json"},
+        {"POST", "/api/v1/cases/{}/envelopes", R"({"title":"x","template":"t"})", "application/json"},
     };
 }
 
 std::vector<Endpoint> party_endpoints() {
-    return {{"POST", "/api/v1/parties/{}/invitation", "", "application/json"}};
+    return {
+        {"POST", "/api/v1/parties/{}/invitation", "", "application/json"},
+        {"POST", "/api/v1/parties/{}/consent-facts", "{}", "application/json"},
+    };
 }
 
 // Every endpoint answers `who` about `forbidden` exactly as about an id that does not exist.
