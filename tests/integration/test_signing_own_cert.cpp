@@ -5,6 +5,8 @@
 // certificate is refused.
 #include "test_signing_support.h"
 
+#include <Poco/Base64Encoder.h>
+
 using namespace kvsign;
 
 namespace {
@@ -200,4 +202,45 @@ TEST_CASE("kinvault sign-local signs a PDF on the signer's machine so that pdfsi
         const OwnPki other(dir.path() + "/other");
         CHECK(me.run({"verify", out, "--ca", other.ca_cert}).exit_code == 5);
     }
+}
+
+// The client is not trusted: what it sends back to /external/complete is checked against the digest the
+// server prepared and the certificate the signer declared.
+TEST_CASE("The server refuses an own-certificate signature over other bytes than it prepared",
+          "[integration][signing]") {
+    OwnCertEnvelope x;
+    const Viewed v = view(x.therapist.api, x.id);
+    REQUIRE(consent(x.therapist.api, x.id).status == 204);
+    auto body = sign_body(v.sha256, x.therapist.password, x.therapist.name);
+    body->set("certificate_pem", kvtest::read_file(x.pki.cert));
+    const auto prepared = x.therapist.api.post_json("/api/v1/envelopes/" + x.id + "/external/prepare", body);
+    INFO(prepared.body);
+    REQUIRE(prepared.status == 200);
+    REQUIRE(str(prepared.json(), "digest_sha256").size() == 64);
+
+    // A genuine CMS by the same key and certificate, but over another PDF (made by sign-local).
+    const std::string in = x.w.path("other-in.pdf");
+    const std::string out = x.w.path("other-out.pdf");
+    kvtest::write_file(in, kvtest::make_pdf("SOMETHING-ELSE", 1));
+    REQUIRE(
+        x.therapist.cli.run({"sign-local", "--key", x.pki.key, "--cert", x.pki.cert, in, out}).exit_code ==
+        0);
+    const auto other = cut_signatures(kvtest::read_file(out));
+    REQUIRE(other.size() == 1);
+    std::ostringstream b64;
+    Poco::Base64Encoder encoder(b64);
+    encoder.rdbuf()->setLineLength(0);
+    encoder << other[0].der;
+    encoder.close();
+    Poco::JSON::Object::Ptr done = new Poco::JSON::Object();
+    done->set("prepared_id", str(prepared.json(), "prepared_id"));
+    done->set("cms", b64.str());
+    const auto r = x.therapist.api.post_json("/api/v1/envelopes/" + x.id + "/external/complete", done);
+    INFO(r.body);
+    CHECK(r.status == 400);
+    CHECK(has(error_message(r), "does not match the prepared document"));
+    const auto e = envelope(x.w.clinician, x.id);
+    CHECK(str(e, "state") == "sent");
+    CHECK(str(signer_entry(e, "therapist"), "state") != "signed");
+    CHECK(cut_signatures(view(x.w.clinician, x.id).pdf).empty());
 }
