@@ -131,6 +131,12 @@ Result<CaseAccess> Consent::case_for(const Principal& who, const std::string& ca
     return m_gate.case_access(who, case_id);
 }
 
+Result<CaseSnapshot> Consent::named(const CaseAccess& access) const {
+    CaseSnapshot s = access.consent->snapshot;
+    KV_TRY(m_records.name_parties(s.facts, s.party_rows));
+    return s;
+}
+
 Result<Consent::Loaded> Consent::load_visible(const Principal& who, const char* kind, const std::string& id,
                                               const Error& hidden) {
     auto row = m_store.record(kind, id);
@@ -341,7 +347,11 @@ Result<std::vector<RoiDetail>> Consent::list_rois(const Principal& who, const st
     if (!access) {
         return std::move(access).error();
     }
-    const auto& snap = access->consent->snapshot;
+    auto named_snap = named(*access);
+    if (!named_snap) {
+        return std::move(named_snap).error();
+    }
+    const auto& snap = *named_snap;
     std::vector<RoiDetail> out;
     for (const auto& roi : snap.facts.rois) {
         if (may_see_roi(*access, roi)) {
@@ -368,7 +378,11 @@ Result<RoiDetail> Consent::show_roi(const Principal& who, const std::string& roi
         return hidden_roi();
     }
     KV_TRY(m_audit.append({who.user_id, "roi.read", roi_id, access.case_id, "permit", "", ""}, req));
-    return roi_detail(access.consent->snapshot, *roi, access.consent->now);
+    auto snap = named(access);
+    if (!snap) {
+        return std::move(snap).error();
+    }
+    return roi_detail(*snap, *roi, access.consent->now);
 }
 
 Result<RoiDetail> Consent::create_roi(const Principal& who, const std::string& case_id, domain::Roi draft,
@@ -671,7 +685,11 @@ Result<OrderDetail> Consent::add_order(const Principal& who, const std::string& 
     if (draft.expires_at && *draft.expires_at <= draft.effective_at) {
         return make_error(Errc::invalid_input, "expires_at must come after effective_at");
     }
-    const auto& facts = access->consent->snapshot.facts;
+    auto snap = named(*access);
+    if (!snap) {
+        return std::move(snap).error();
+    }
+    const auto& facts = snap->facts;
     KV_TRY(apply_order_terms(draft, terms, facts));
     KV_TRY(check_order_parties(draft, facts));
     for (const auto& s : draft.supersedes) {
@@ -706,7 +724,7 @@ Result<OrderDetail> Consent::add_order(const Principal& who, const std::string& 
     if (!st) {
         return std::move(st).error();
     }
-    return order_detail(access->consent->snapshot, draft);
+    return order_detail(*snap, draft);
 }
 
 Result<OrderDetail> Consent::verify_order(const Principal& who, const std::string& order_id,
@@ -755,7 +773,11 @@ Result<std::vector<OrderDetail>> Consent::list_orders(const Principal& who, cons
     if (!access) {
         return std::move(access).error();
     }
-    const auto& snap = access->consent->snapshot;
+    auto named_snap = named(*access);
+    if (!named_snap) {
+        return std::move(named_snap).error();
+    }
+    const auto& snap = *named_snap;
     std::vector<OrderDetail> out;
     for (const auto& o : snap.facts.orders) {
         if (is_clinician(*access) || may_read_document(*access, o.document)) {
@@ -816,7 +838,11 @@ Result<LetterDetail> Consent::create_letter(const Principal& who, const std::str
     if (!st) {
         return std::move(st).error();
     }
-    return letter_detail(snap, l);
+    auto named_snap = named(*access);
+    if (!named_snap) {
+        return std::move(named_snap).error();
+    }
+    return letter_detail(*named_snap, l);
 }
 
 Result<LetterDetail> Consent::letter_action(const Principal& who, const std::string& letter_id,
@@ -919,7 +945,11 @@ Result<std::vector<LetterDetail>> Consent::list_letters(const Principal& who, co
     if (!access) {
         return std::move(access).error();
     }
-    const auto& snap = access->consent->snapshot;
+    auto named_snap = named(*access);
+    if (!named_snap) {
+        return std::move(named_snap).error();
+    }
+    const auto& snap = *named_snap;
     std::vector<LetterDetail> out;
     for (const auto& [doc, l] : snap.letters_by_document) {
         const bool author = contains(access->consent->requester.parties, l.letter.author);
@@ -950,7 +980,11 @@ Result<domain::CaseReadiness> Consent::readiness(const Principal& who, const std
     if (!is_clinician(*access)) {
         return clinician_only("check coordination readiness");
     }
-    auto r = domain::assess_readiness(access->consent->snapshot.facts, access->consent->now, m_gate.policy());
+    auto snap = named(*access);
+    if (!snap) {
+        return std::move(snap).error();
+    }
+    auto r = domain::assess_readiness(snap->facts, access->consent->now, m_gate.policy());
     KV_TRY(m_audit.append(
         {who.user_id, "readiness.read", case_id, case_id, "ok", r.ready ? "ready" : "not ready", ""}, req));
     return r;
@@ -975,7 +1009,11 @@ Result<Explanation> Consent::explain(const Principal& who, const std::string& do
         }
         return clinician_only("explain release decisions");
     }
-    const auto& snap = access->consent->snapshot;
+    auto named_snap = named(*access);
+    if (!named_snap) {
+        return std::move(named_snap).error();
+    }
+    const auto& snap = *named_snap;
     if (domain::find_party(snap.facts, party_id) == nullptr) {
         return make_error(Errc::invalid_input, "party must be a party of this case");
     }
@@ -1007,7 +1045,11 @@ Result<std::vector<DisclosureView>> Consent::disclosures(const Principal& who, c
     if (!rows) {
         return std::move(rows).error();
     }
-    const auto& snap = access->consent->snapshot;
+    auto named_snap = named(*access);
+    if (!named_snap) {
+        return std::move(named_snap).error();
+    }
+    const auto& snap = *named_snap;
     std::vector<DisclosureView> out;
     std::map<std::string, std::pair<std::string, std::string>> docs; // id -> (type, title)
     for (const auto& r : *rows) {

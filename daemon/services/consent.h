@@ -173,6 +173,8 @@ public:
 private:
     struct Loaded;
     [[nodiscard]] Result<CaseAccess> case_for(const Principal& who, const std::string& case_id);
+    // The access's facts with the parties named, for answers a person reads.
+    [[nodiscard]] Result<CaseSnapshot> named(const CaseAccess& access) const;
     [[nodiscard]] Result<Loaded> load_visible(const Principal& who, const char* kind, const std::string& id,
                                               const Error& hidden);
     [[nodiscard]] bool may_see_roi(const CaseAccess& access, const domain::Roi& roi) const;

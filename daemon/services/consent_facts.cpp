@@ -169,7 +169,27 @@ domain::PartyStatus party_status_of(const std::string& status) {
     return domain::PartyStatus::active;
 }
 
-Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, UnixTime now) {
+Status ConsentRecords::name_parties(domain::CaseFacts& facts,
+                                    const std::vector<storage::PartyRecord>& rows) const {
+    for (auto& p : facts.parties) {
+        if (!p.name.empty()) {
+            continue;
+        }
+        const auto row = std::find_if(rows.begin(), rows.end(),
+                                      [&p](const storage::PartyRecord& r) { return r.id == p.id; });
+        if (row == rows.end()) {
+            continue;
+        }
+        auto name = m_keyring.open_field(row->name_sealed, "party:" + row->id + ":name");
+        if (!name) {
+            return make_error(Errc::integrity, "a party record failed authentication");
+        }
+        p.name = std::move(name).value();
+    }
+    return {};
+}
+
+Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, UnixTime now, NameMode names) {
     CaseSnapshot s;
     s.case_record = c;
     s.assembled_at = now;
@@ -197,11 +217,6 @@ Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, Unix
         domain::Party p;
         p.id = row.id;
         p.role = *role;
-        auto name = m_keyring.open_field(row.name_sealed, "party:" + row.id + ":name");
-        if (!name) {
-            return make_error(Errc::integrity, "a party record failed authentication");
-        }
-        p.name = std::move(name).value();
         p.user = row.user_id;
         if (!row.date_of_birth.empty()) {
             UnixTime dob = 0;
@@ -223,6 +238,9 @@ Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, Unix
             f.clinicians.push_back(p.user);
         }
         f.parties.push_back(std::move(p));
+    }
+    if (names == NameMode::with_names) {
+        KV_TRY(name_parties(f, s.party_rows));
     }
 
     auto history = decode_optional<ModeHistoryRecord>(get(k_kind_process_mode, c.id), mode_history_from_json);

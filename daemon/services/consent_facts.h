@@ -37,6 +37,11 @@ struct CaseSnapshot {
     UnixTime assembled_at{0};
 };
 
+// Party names are sealed at rest and only ever needed for text a person reads (explanations, readiness,
+// views). The release decision itself works on ids, so the gate assembles facts without names: faster, and
+// the reasons it hands to the audit log (which is not sealed) name parties by id only.
+enum class NameMode { with_names, ids_only };
+
 // Reads and writes the sealed consent records (storage::SealedRecord sealed under "record:<kind>:<id>").
 class ConsentRecords {
 public:
@@ -55,7 +60,11 @@ public:
     [[nodiscard]] Status put_mode_history(const ModeHistoryRecord& history, UnixTime now);
 
     // Everything the rules need about a case, assembled now.
-    [[nodiscard]] Result<CaseSnapshot> snapshot(const storage::CaseRecord& c, UnixTime now);
+    [[nodiscard]] Result<CaseSnapshot> snapshot(const storage::CaseRecord& c, UnixTime now,
+                                                NameMode names = NameMode::with_names);
+    // Opens the names of the parties in `facts` from their rows (a snapshot assembled with ids only).
+    [[nodiscard]] Status name_parties(domain::CaseFacts& facts,
+                                      const std::vector<storage::PartyRecord>& rows) const;
 
     [[nodiscard]] storage::Store& store() { return m_store; }
     [[nodiscard]] const crypto::Keyring& keyring() const { return m_keyring; }

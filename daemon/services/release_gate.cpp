@@ -136,7 +136,7 @@ Result<CaseAccess> ReleaseGate::case_access(const Principal& principal, const st
         return hidden;
     }
     const UnixTime now = m_clock.now();
-    auto snapshot = m_records.snapshot(access.case_record, now);
+    auto snapshot = m_records.snapshot(access.case_record, now, NameMode::ids_only);
     if (!snapshot) {
         return std::move(snapshot).error();
     }
@@ -168,14 +168,18 @@ AccessDecision ReleaseGate::decide(const CaseAccess& access, const storage::Docu
 }
 
 domain::Decision ReleaseGate::explain(const CaseAccess& access, const storage::DocumentRecord& document,
-                                      const domain::Requester& requester) const {
+                                      const domain::Requester& requester) {
     if (!access.consent) {
         return {};
     }
     const CaseConsent& consent = *access.consent;
+    // An explanation is read by the clinician: name the parties.
+    domain::CaseFacts facts = consent.snapshot.facts;
+    if (!m_records.name_parties(facts, consent.snapshot.party_rows)) {
+        return {};
+    }
     const domain::ReleaseContext ctx(
-        consent.snapshot.facts,
-        domain::ReleaseRequest{requester, domain::Action::read, std::nullopt, consent.now}, m_policy);
+        facts, domain::ReleaseRequest{requester, domain::Action::read, std::nullopt, consent.now}, m_policy);
     return ctx.decide(document_facts(consent.snapshot, document));
 }
 

@@ -2,7 +2,8 @@
 // missing one look the same to the caller (domain.md rule 11). case_access assembles the case's consent facts
 // from storage for this request only (never cached across requests) and prepares the release engine over
 // them (domain/release.h); decide() then asks the engine about each document, so a listing decides every
-// document against the same facts without reloading them.
+// document against the same facts without reloading them. Those facts carry no party names
+// (NameMode::ids_only): the reasons that reach the audit log name parties by id.
 #pragma once
 
 #include "common/clock.h"
@@ -67,9 +68,10 @@ public:
     // The engine's decision mapped for the vault: rule code, basis ids, reason, purpose, obligations.
     [[nodiscard]] virtual AccessDecision
     decide(const CaseAccess& access, const storage::DocumentRecord& document, AccessAction action) const;
-    // The engine's full decision (reason, notes per ROI, obligations) for `document` as `requester`.
+    // The engine's full decision (reason, notes per ROI, obligations) for `document` as `requester`, with the
+    // parties named, for the clinician.
     [[nodiscard]] domain::Decision explain(const CaseAccess& access, const storage::DocumentRecord& document,
-                                           const domain::Requester& requester) const;
+                                           const domain::Requester& requester);
 
     [[nodiscard]] const domain::Policy& policy() const { return m_policy; }
     [[nodiscard]] ConsentRecords& records() { return m_records; }

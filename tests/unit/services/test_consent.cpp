@@ -163,6 +163,14 @@ TEST_CASE("the release gate decides every document through the domain engine", "
         CHECK(f.decide(f.as_alan, report, AccessAction::list).permit);
         CHECK_FALSE(f.decide(f.as_beth, report).permit); // counsel for the other parent is not named
     }
+    SECTION(
+        "the reasons the gate gives (they go to the unsealed audit log) name parties by id, never by name") {
+        const auto d = f.decide(f.as_alan, report);
+        CHECK_THAT(d.reason, Catch::Contains(f.alan.id));
+        CHECK_THAT(d.reason, !Catch::Contains("Alan") && !Catch::Contains("Sam"));
+        const auto e = must(f.consent->explain(f.as_clinician, report.id, f.alan.id, f.req));
+        CHECK_THAT(e.decision.reason, Catch::Contains("Alan")); // the clinician's explanation names them
+    }
     SECTION("earlier versions stay with the clinician even when the current one is released") {
         f.active_roi(f.frank.id, domain::RecipientKind::counsel_of_record_for);
         const auto d = f.decide(f.as_alan, report, AccessAction::read_old_version);
