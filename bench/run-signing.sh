@@ -110,7 +110,7 @@ time_tools() {
             bench_die "hyperfine failed"
         }
         # command,mean,stddev,median,user,system,min,max
-        awk -F, 'NR > 1 { print $1, $4, $7 }' "$WORK/hf-$doc.csv"
+        awk -F, 'NR > 1 { print $1, $4, $7, $5 + $6 }' "$WORK/hf-$doc.csv"
     else
         local i r s e cmd
         for t in "${TOOLS[@]}"; do
@@ -131,7 +131,7 @@ time_tools() {
         for t in "${TOOLS[@]}"; do
             name="${t%%|*}"
             r="$(median_of <"$WORK/loop-$name")"
-            echo "$name $r $(sort -g "$WORK/loop-$name" | head -1)"
+            echo "$name $r $(sort -g "$WORK/loop-$name" | head -1) -"
         done
     fi
 }
@@ -160,26 +160,31 @@ echo "peers: $(pdfsig -v 2>&1 | head -1) with NSS $(dpkg-query -W -f='${Version}
 echo "       @signpdf/signpdf $(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$NODE_DIR/node_modules/@signpdf/signpdf/package.json") on node $(node --version) (ETSI.CAdES.detached); kinvault: ETSI.CAdES.detached"
 echo "input: $(stat -c %s "$WORK/doc-3p.pdf") bytes (3 pages), $(stat -c %s "$WORK/doc-50p.pdf") bytes (50 pages); every output checked with pdfsig"
 echo
-printf '%-28s %14s %14s %16s %16s\n' "signer (key)" "3-page ms" "50-page ms" "3-page: x kv" "50-page: x kv"
+printf '%-28s %10s %10s %14s %14s %17s\n' "signer (key)" "3-page ms" "50-page ms" "3-page: x kv" "50-page: x kv" \
+    "CPU ms 3p / 50p"
 kv3="$(awk '$1 == "kinvault" { print $2 }' "$WORK/times-3p.txt")"
 kv50="$(awk '$1 == "kinvault" { print $2 }' "$WORK/times-50p.txt")"
 for t in "${TOOLS[@]}"; do
     name="${t%%|*}"
     m3="$(awk -v n="$name" '$1 == n { print $2 }' "$WORK/times-3p.txt")"
     m50="$(awk -v n="$name" '$1 == n { print $2 }' "$WORK/times-50p.txt")"
+    c3="$(awk -v n="$name" '$1 == n { print $4 }' "$WORK/times-3p.txt")"
+    c50="$(awk -v n="$name" '$1 == n { print $4 }' "$WORK/times-50p.txt")"
     case "$name" in
     kinvault) label="kinvault sign-local (RSA)" ;;
     pdfsig) label="pdfsig (RSA)" ;;
     signpdf) label="@signpdf (RSA)" ;;
     kinvault-p256) label="kinvault sign-local (P-256)" ;;
     esac
-    awk -v l="$label" -v a="$m3" -v b="$m50" -v ka="$kv3" -v kb="$kv50" -v n="$name" 'BEGIN {
+    awk -v l="$label" -v a="$m3" -v b="$m50" -v ka="$kv3" -v kb="$kv50" -v n="$name" -v c3="$c3" -v c50="$c50" 'BEGIN {
         ra = a / ka; rb = b / kb
         note = (n == "pdfsig" || n == "signpdf") ? (ra > 1 && rb > 1 ? "  kinvault faster: met" : "  kinvault faster: MISSED") : ""
-        printf "%-28s %14.1f %14.1f %15.2fx %15.2fx%s\n", l, a * 1000, b * 1000, ra, rb, note
+        cpu = c3 == "-" ? "-" : sprintf("%.1f / %.1f", c3 * 1000, c50 * 1000)
+        printf "%-28s %10.1f %10.1f %13.2fx %13.2fx %17s%s\n", l, a * 1000, b * 1000, ra, rb, cpu, note
     }'
 done
-echo "(x kv = that signer's median time / kinvault sign-local RSA median time; above 1 means kinvault is faster)"
+echo "(x kv = that signer's median wall time / kinvault sign-local RSA median; above 1 means kinvault is faster."
+echo " CPU = mean user + system time of the process, which depends less on what else the machine runs)"
 echo
 echo "Per-signature latency through kinvaultd (POST /api/v1/envelopes/{env}/sign, kept-alive TLS, ECDSA P-256"
 echo "practice-issued keys; each call also re-checks the signer's password, stamps, signs in the PDF worker, stores"
