@@ -230,3 +230,41 @@ TEST_CASE(
     const ProcessResult why = ok(c.clinician.run({"access", "explain", doc, "--as", mary.party}));
     CHECK_THAT(why.out, Catch::Contains("deny"));
 }
+
+TEST_CASE("an e-signed ROI takes effect through the same path as a signed paper ROI",
+          "[integration][consent][cli]") {
+    Clinic c;
+    Person mary = c.join("parent", "Mary Rivera", "mary@example.org");
+    Person frank = c.join("parent", "Frank Rivera", "frank@example.org");
+    Person sam = c.join("child", "Sam Rivera", "sam@example.org", {"--dob", "2016-04-01"});
+    Person lee = c.join("child-therapist", "Dr. Lee", "lee@example.org");
+    const CliUser& clin = c.clinician;
+    ok(clin.run({"party", "treats", lee.party, "--child", sam.party}));
+    const std::string order_doc = c.upload(clin, "court-order", "ORDER");
+    const std::string order =
+        field(clin.json({"order", "add", c.case_id, "--document", order_doc, "--court", "Superior Court",
+                         "--case-number", "FL-7", "--issued", "2025-05-20", "--term",
+                         "custody joint Mary Rivera, Frank Rivera"}),
+              "id");
+    ok(clin.run({"order", "verify", order}));
+    const std::string roi =
+        c.roi(sam.party, "therapist-of:" + sam.party, "both", "coordination-of-care", "ROI-E");
+    const std::string roi_doc = field(clin.json({"roi", "show", roi}), "document_id");
+
+    const auto env =
+        clin.json({"envelope", "create", c.case_id, "--document", roi_doc, "--roi", roi, "--signer",
+                   "mother=" + mary.party + ",capacity=parent_legal_custody,authority=" + order, "--send"});
+    const std::string envelope = field(env, "id");
+    CHECK(field(clin.json({"roi", "show", roi}), "state") == "draft");
+    CHECK(clin.run({"readiness", c.case_id}).exit_code == 6);
+
+    ok(mary.cli.run({"envelope", "sign", envelope, "--accept-disclosure", "--intent", "--typed-signature",
+                     "Mary Rivera"}));
+    const auto shown = clin.json({"roi", "show", roi}).extract<Poco::JSON::Object::Ptr>();
+    CHECK(shown->getValue<std::string>("state") == "active");
+    const auto sigs = shown->getArray("signatures");
+    REQUIRE(sigs->size() == 1);
+    CHECK(sigs->getObject(0)->getValue<std::string>("signer") == mary.party);
+    CHECK(sigs->getObject(0)->getValue<std::string>("evidence") == envelope);
+    CHECK(clin.run({"readiness", c.case_id}).exit_code == 0);
+}
