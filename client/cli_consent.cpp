@@ -93,6 +93,39 @@ void register_consent_commands(CLI::App& app, Cli& cli, int& rc) {
                 "about services the minor consented to personally");
     c->callback([&, create] { rc = cmd_roi_create(cli, *create); });
 
+    // `roi update` takes the same flags as `roi create`, over the draft as it stands.
+    auto update = std::make_shared<RoiCreateArgs>();
+    auto update_id = std::make_shared<std::string>();
+    auto* u = roi->add_subcommand("update",
+                                  "change a draft ROI (clinicians): the flags of create, over what it holds");
+    u->add_option("ROI", *update_id)->required();
+    u->add_option("--file", update->file, "the whole ROI as JSON instead of what it holds")
+        ->check(CLI::ExistingFile);
+    u->add_option("--document", update->document);
+    u->add_option("--kind", update->kind);
+    u->add_option("--subject", update->subject);
+    u->add_option("--discloser", update->discloser);
+    u->add_option("--recipient", update->recipients, "replaces the recipients; repeat");
+    u->add_option("--type", update->doc_types, "replaces the document types; repeat");
+    u->add_option("--category", update->categories, "replaces the categories; repeat");
+    u->add_option("--from", update->from);
+    u->add_option("--until", update->until);
+    u->add_option("--sensitivity", update->sensitivity);
+    u->add_option("--description", update->description);
+    u->add_option("--substance-use-description", update->substance_use_description);
+    u->add_option("--purpose", update->purposes, "replaces the purposes; repeat");
+    u->add_option("--direction", update->direction);
+    u->add_option("--valid-from", update->valid_from);
+    u->add_option("--expires", update->expires);
+    u->add_option("--expiry-event", update->expiry_event);
+    u->add_option("--expiry-event-description", update->expiry_event_description);
+    u->add_option("--statements", update->statements, "statements now present on the form");
+    u->add_option("--template-version", update->template_version);
+    u->add_option("--sha256", update->sha256);
+    u->add_option("--decision-subject", update->decision_subjects);
+    u->add_flag("--minor-consented", update->minor_consented);
+    u->callback([&, update, update_id] { rc = cmd_roi_update(cli, *update_id, *update); });
+
     auto id = std::make_shared<std::string>();
     auto* v = roi->add_subcommand("validate", "name every missing element (exit 0 complete, 5 defective)");
     v->add_option("ROI", *id)->required();

@@ -203,15 +203,10 @@ Result<Obj> allowance(const std::string& text) {
 
 // ----------------------------------------------------------------------------------------------------- roi
 
-int cmd_roi_create(Cli& cli, const RoiCreateArgs& a) {
-    Obj roi = new Poco::JSON::Object();
-    if (!a.file.empty()) {
-        auto f = read_json_file(a.file);
-        if (!f) {
-            return report(f.error());
-        }
-        roi = *f;
-    }
+namespace {
+
+// The flags of `roi create` / `roi update` over an ROI's JSON (flags win).
+void overlay_roi(Obj roi, const RoiCreateArgs& a) {
     set_text(roi, "document_id", a.document);
     set_text(roi, "kind", a.kind);
     set_text(roi, "subject", a.subject);
@@ -264,19 +259,60 @@ int cmd_roi_create(Cli& cli, const RoiCreateArgs& a) {
     if (a.minor_consented) {
         roi->set("minor_consented_services", true);
     }
+}
+
+int print_draft(Cli& cli, const Obj& r, const std::string& verb) {
+    if (cli.globals.json) {
+        print_json(r);
+        return exit_ok;
+    }
+    std::cout << verb << " ROI " << str(r, "id") << " (draft).\n";
+    if (str(r, "valid") != "true") {
+        std::cout << "Before it can be signed, complete: " << str(r, "missing") << "\n";
+    }
+    return exit_ok;
+}
+
+} // namespace
+
+int cmd_roi_create(Cli& cli, const RoiCreateArgs& a) {
+    Obj roi = new Poco::JSON::Object();
+    if (!a.file.empty()) {
+        auto f = read_json_file(a.file);
+        if (!f) {
+            return report(f.error());
+        }
+        roi = *f;
+    }
+    overlay_roi(roi, a);
     auto r = call(cli, "POST", "/api/v1/cases/" + url_encode(a.case_id) + "/rois", roi);
     if (!r) {
         return report(r.error());
     }
-    if (cli.globals.json) {
-        print_json(*r);
-        return exit_ok;
+    return print_draft(cli, *r, "Created");
+}
+
+int cmd_roi_update(Cli& cli, const std::string& roi_id, const RoiCreateArgs& a) {
+    Obj roi;
+    if (!a.file.empty()) {
+        auto f = read_json_file(a.file);
+        if (!f) {
+            return report(f.error());
+        }
+        roi = *f;
+    } else {
+        auto current = call(cli, "GET", "/api/v1/rois/" + url_encode(roi_id));
+        if (!current) {
+            return report(current.error());
+        }
+        roi = *current;
     }
-    std::cout << "Created ROI " << str(*r, "id") << " (draft).\n";
-    if (str(*r, "valid") != "true") {
-        std::cout << "Before it can be signed, complete: " << str(*r, "missing") << "\n";
+    overlay_roi(roi, a);
+    auto r = call(cli, "PUT", "/api/v1/rois/" + url_encode(roi_id), roi);
+    if (!r) {
+        return report(r.error());
     }
-    return exit_ok;
+    return print_draft(cli, *r, "Updated");
 }
 
 int cmd_roi_validate(Cli& cli, const std::string& roi) {

@@ -79,6 +79,8 @@ struct AgreementArgs {
 };
 
 int cmd_roi_create(Cli& cli, const RoiCreateArgs& args);
+// Changes a draft: the ROI as it stands (or --file), with the flags given over it.
+int cmd_roi_update(Cli& cli, const std::string& roi, const RoiCreateArgs& args);
 int cmd_roi_validate(Cli& cli, const std::string& roi);
 int cmd_roi_record_signature(Cli& cli, const RoiSignArgs& args);
 int cmd_roi_revoke(Cli& cli, const std::string& roi, const std::string& recipient, const std::string& by);

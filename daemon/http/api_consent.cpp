@@ -189,6 +189,20 @@ void Api::add_consent_routes() {
     m_router.add("GET", "/api/v1/rois/{roi}", [this](Exchange& ex) {
         send_one(ex, 200, m_s.consent.show_roi(ex.who(), ex.param("roi"), ex.info()), roi_json);
     });
+    m_router.add("PUT", "/api/v1/rois/{roi}", [this](Exchange& ex) {
+        auto body = ex.json_body();
+        if (!body) {
+            return;
+        }
+        auto roi = services::roi_from_json(body);
+        if (!roi) {
+            ex.send_error(roi.error());
+            return;
+        }
+        send_one(ex, 200,
+                 m_s.consent.update_roi(ex.who(), ex.param("roi"), std::move(roi).value(), ex.info()),
+                 roi_json);
+    });
     m_router.add("POST", "/api/v1/rois/{roi}/validate", [this](Exchange& ex) {
         send_one(ex, 200, m_s.consent.validate_roi(ex.who(), ex.param("roi"), ex.info()), roi_json);
     });

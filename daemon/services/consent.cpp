@@ -385,15 +385,7 @@ Result<RoiDetail> Consent::show_roi(const Principal& who, const std::string& roi
     return roi_detail(*snap, *roi, access.consent->now);
 }
 
-Result<RoiDetail> Consent::create_roi(const Principal& who, const std::string& case_id, domain::Roi draft,
-                                      const RequestInfo& req) {
-    auto access = case_for(who, case_id);
-    if (!access) {
-        return std::move(access).error();
-    }
-    if (!is_clinician(*access)) {
-        return clinician_only("prepare an ROI");
-    }
+Status Consent::prepare_draft(domain::Roi& draft, const Principal& who, const std::string& case_id) const {
     auto doc = document_in_case(draft.document, case_id, "document_id (the ROI's PDF)");
     if (!doc) {
         return std::move(doc).error();
@@ -403,11 +395,8 @@ Result<RoiDetail> Consent::create_roi(const Principal& who, const std::string& c
                           "document_id must be a document of type roi (upload the ROI's PDF "
                           "with --type roi)");
     }
-    const UnixTime now = m_clock.now();
-    draft.id = crypto::random_id("roi");
     draft.case_id = case_id;
     draft.state = domain::RoiState::draft;
-    draft.state_changed_at = now;
     draft.signatures.clear();
     draft.activated_at.reset();
     draft.revoked_at.reset();
@@ -431,6 +420,22 @@ Result<RoiDetail> Consent::create_roi(const Principal& who, const std::string& c
             draft.document_sha256 = (*v)->sha256;
         }
     }
+    return {};
+}
+
+Result<RoiDetail> Consent::create_roi(const Principal& who, const std::string& case_id, domain::Roi draft,
+                                      const RequestInfo& req) {
+    auto access = case_for(who, case_id);
+    if (!access) {
+        return std::move(access).error();
+    }
+    if (!is_clinician(*access)) {
+        return clinician_only("prepare an ROI");
+    }
+    KV_TRY(prepare_draft(draft, who, case_id));
+    const UnixTime now = m_clock.now();
+    draft.id = crypto::random_id("roi");
+    draft.state_changed_at = now;
     CaseSnapshot snap;
     Status st = m_store.transaction([&]() -> Status {
         KV_TRY(m_records.put_roi(draft, now));
@@ -450,6 +455,57 @@ Result<RoiDetail> Consent::create_roi(const Principal& who, const std::string& c
         return std::move(st).error();
     }
     return roi_detail(snap, draft, now);
+}
+
+Result<RoiDetail> Consent::update_roi(const Principal& who, const std::string& roi_id, domain::Roi draft,
+                                      const RequestInfo& req) {
+    auto loaded = load_visible(who, k_kind_roi, roi_id, hidden_roi());
+    if (!loaded) {
+        return std::move(loaded).error();
+    }
+    const auto& access = loaded->access;
+    const auto* visible = domain::find_roi(access.consent->snapshot.facts, roi_id);
+    if (visible == nullptr || !may_see_roi(access, *visible)) {
+        return hidden_roi();
+    }
+    if (!is_clinician(access)) {
+        return clinician_only("change an ROI");
+    }
+    KV_TRY(prepare_draft(draft, who, access.case_id));
+    const UnixTime now = m_clock.now();
+    RoiDetail out;
+    Status st = m_store.transaction([&]() -> Status {
+        auto current = m_records.roi(roi_id);
+        if (!current) {
+            return std::move(current).error();
+        }
+        if (!current->has_value()) {
+            return hidden_roi();
+        }
+        if ((*current)->state != domain::RoiState::draft) {
+            return make_error(Errc::conflict, "only a draft ROI can be changed; this one is " +
+                                                  std::string(domain::to_string((*current)->state)) +
+                                                  " (a signed ROI is never edited: a renewal is a new ROI)");
+        }
+        draft.id = roi_id;
+        draft.state_changed_at = (*current)->state_changed_at;
+        KV_TRY(m_records.put_roi(draft, now));
+        auto snap = m_records.snapshot(access.case_record, now);
+        if (!snap) {
+            return std::move(snap).error();
+        }
+        const auto defects = domain::validate_roi(draft, snap->facts, m_gate.policy());
+        KV_TRY(m_audit.append(
+            {who.user_id, "roi.update", roi_id, access.case_id, "ok",
+             defects.empty() ? "draft, complete" : "draft, " + domain::describe_defects(defects), ""},
+            req));
+        out = roi_detail(*snap, draft, now);
+        return {};
+    });
+    if (!st) {
+        return std::move(st).error();
+    }
+    return out;
 }
 
 Result<RoiDetail> Consent::validate_roi(const Principal& who, const std::string& roi_id,

@@ -108,6 +108,9 @@ public:
     // A draft, even when defective: the answer lists what is missing.
     [[nodiscard]] Result<RoiDetail> create_roi(const Principal& who, const std::string& case_id,
                                                domain::Roi draft, const RequestInfo& req);
+    // Replaces a draft's content (never a signed ROI's: a renewal is a new ROI).
+    [[nodiscard]] Result<RoiDetail> update_roi(const Principal& who, const std::string& roi_id,
+                                               domain::Roi draft, const RequestInfo& req);
     [[nodiscard]] Result<RoiDetail> validate_roi(const Principal& who, const std::string& roi_id,
                                                  const RequestInfo& req);
     // A signed paper ROI (scanned and uploaded): the same activation path as e-signing
@@ -193,6 +196,10 @@ private:
                                                           const std::string& actor, const RequestInfo& req);
     [[nodiscard]] Result<domain::AuthorityRef> authority_for(const domain::CaseFacts& facts,
                                                              const std::string& id) const;
+    // The clinician's draft made ready to store: its document checked, defaults filled, lifecycle fields
+    // cleared.
+    [[nodiscard]] Status prepare_draft(domain::Roi& draft, const Principal& who,
+                                       const std::string& case_id) const;
     [[nodiscard]] Result<storage::DocumentRecord> document_in_case(const std::string& document_id,
                                                                    const std::string& case_id,
                                                                    const std::string& what) const;

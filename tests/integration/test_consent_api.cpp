@@ -197,6 +197,8 @@ std::vector<Endpoint> case_endpoints(const Family& f) {
 std::vector<Endpoint> roi_endpoints(const Family& f) {
     return {
         {"GET", "/api/v1/rois/{}", ""},
+        {"PUT", "/api/v1/rois/{}",
+         roi_body(f.report, f.child.party_id, "party", f.therapist.party_id, "both", "coordination-of-care")},
         {"POST", "/api/v1/rois/{}/validate", ""},
         {"POST", "/api/v1/rois/{}/record-signature",
          R"({"signer":")" + f.father.party_id + R"(","capacity":"parent-legal-custody","authority":")" +

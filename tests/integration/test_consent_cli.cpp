@@ -247,6 +247,19 @@ TEST_CASE("an e-signed ROI takes effect through the same path as a signed paper 
                          "custody joint Mary Rivera, Frank Rivera"}),
               "id");
     ok(clin.run({"order", "verify", order}));
+    // A draft missing an element is named as defective, completed in place, then complete.
+    const std::string draft_doc = c.upload(clin, "roi", "ROI-DRAFT");
+    const std::string draft = field(
+        clin.json({"roi", "create", c.case_id, "--document", draft_doc, "--subject", sam.party, "--recipient",
+                   lee.party, "--type", "report", "--description", "reports", "--purpose",
+                   "coordination-of-care", "--expires", "2030-01-01", "--statements", "all"}),
+        "id");
+    const ProcessResult v = clin.run({"roi", "validate", draft});
+    CHECK(v.exit_code == 5);
+    CHECK_THAT(v.out, Catch::Contains("template_version"));
+    ok(clin.run({"roi", "update", draft, "--template-version", "roi-2025.1"}));
+    CHECK(clin.run({"roi", "validate", draft}).exit_code == 0);
+
     const std::string roi =
         c.roi(sam.party, "therapist-of:" + sam.party, "both", "coordination-of-care", "ROI-E");
     const std::string roi_doc = field(clin.json({"roi", "show", roi}), "document_id");

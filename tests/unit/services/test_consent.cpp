@@ -239,6 +239,21 @@ TEST_CASE("ROIs are prepared, signed, revoked and exported through the consent s
         CHECK(signed_.error().code == Errc::invalid_input);
         CHECK_THAT(signed_.error().message, Catch::Contains("right to revoke"));
     }
+    SECTION("a defective draft is completed in place, and a signed ROI is never edited") {
+        auto draft = f.roi_draft(f.lee.id);
+        draft.template_version.clear();
+        const auto created = must(f.consent->create_roi(f.as_clinician, f.c.id, draft, f.req));
+        REQUIRE(created.defects.size() == 1);
+        draft.template_version = "roi-2025.2";
+        const auto fixed = must(f.consent->update_roi(f.as_clinician, created.roi.id, draft, f.req));
+        CHECK(fixed.roi.id == created.roi.id);
+        CHECK(fixed.defects.empty());
+        const auto active = f.active_roi(f.lee.id);
+        const auto r = f.consent->update_roi(f.as_clinician, active.roi.id, draft, f.req);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code == Errc::conflict);
+        CHECK(f.consent->update_roi(f.as_mary, created.roi.id, draft, f.req).error().code == Errc::forbidden);
+    }
     SECTION("a paper signature by a legal custodian activates it") {
         const auto roi = f.active_roi(f.lee.id);
         CHECK(roi.roi.state == domain::RoiState::active);
