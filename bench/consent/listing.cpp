@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -91,7 +92,7 @@ struct Percentiles {
 Percentiles percentiles(std::vector<double> ms) {
     std::sort(ms.begin(), ms.end());
     const auto at = [&ms](double q) {
-        const auto i = static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1) + 0.5);
+        const auto i = static_cast<std::size_t>(std::lround(q * static_cast<double>(ms.size() - 1)));
         return ms[std::min(i, ms.size() - 1)];
     };
     return {at(0.50), at(0.99), ms.back()};
@@ -258,14 +259,14 @@ public:
 
     std::string session(const std::string& user) {
         storage::SessionRecord s;
-        const std::string token = crypto::random_token();
+        std::string token = crypto::random_token();
         s.token_hash = crypto::to_hex(crypto::sha256(token));
         s.user_id = user;
         s.auth_method = "password";
         s.client_address = "127.0.0.1";
         s.created_at = SystemClock().now();
         s.last_seen = s.created_at;
-        s.expires_at = s.created_at + 12 * 3600;
+        s.expires_at = s.created_at + UnixTime{12} * 3600;
         must(m_store.insert_session(s), "session");
         return token;
     }

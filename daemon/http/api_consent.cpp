@@ -40,12 +40,13 @@ Obj roi_json(const services::RoiDetail& d) {
         Obj r = recipients->getObject(static_cast<unsigned>(i));
         const std::string party = r->getValue<std::string>("party");
         r->set("party_id", party);
-        std::string label = name_in(d.names, party);
+        std::string label;
         if (d.roi.recipients[i].kind == domain::RecipientKind::counsel_of_record_for) {
-            label = "counsel of record for " + label;
+            label = "counsel of record for ";
         } else if (d.roi.recipients[i].kind == domain::RecipientKind::therapist_of) {
-            label = "the individual therapist of " + label;
+            label = "the individual therapist of ";
         }
+        label += name_in(d.names, party);
         r->set("name", label);
     }
     Arr signers = new Poco::JSON::Array();

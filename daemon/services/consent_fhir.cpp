@@ -29,7 +29,7 @@ Obj coding(const std::string& system, const std::string& code, const std::string
     return c;
 }
 
-Obj codeable(Obj c) {
+Obj codeable(const Obj& c) {
     Obj cc = new Poco::JSON::Object();
     Arr codings = new Poco::JSON::Array();
     codings->add(c);

@@ -194,7 +194,10 @@ public:
             if (const auto e = parse(normalise_name(i))) {
                 out.push_back(*e);
             } else {
-                fail("'" + i + "' is not " + what);
+                std::string msg = "'" + i;
+                msg += "' is not ";
+                msg += what;
+                fail(msg);
             }
         }
         return out;
