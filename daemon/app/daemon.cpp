@@ -15,6 +15,7 @@
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/PatternFormatter.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/Crypto/X509Certificate.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
@@ -301,7 +302,10 @@ int KinvaultDaemon::run_server() {
         std::cerr << "kinvaultd: " << unseal.error().message << "\n";
         return k_exit_config;
     }
-    SystemClock clock;
+    const OffsetClock clock(m_settings.get_int("testing.clock_offset_seconds", 0));
+    if (m_settings.get_int("testing.clock_offset_seconds", 0) != 0) {
+        Poco::Logger::get("kinvault").warning("testing.clock_offset_seconds is set: this daemon's clock is shifted");
+    }
     Runtime runtime(m_settings, clock);
     Status opened = runtime.open(*unseal);
     if (!opened) {
@@ -329,13 +333,18 @@ int KinvaultDaemon::run_server() {
 
         Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams();
         params->setMaxThreads(static_cast<int>(m_settings.get_int("server.threads", 16)));
+        params->setThreadIdleTime(Poco::Timespan(10, 0));
         params->setMaxQueued(static_cast<int>(m_settings.get_int("server.queue", 64)));
         params->setKeepAlive(true);
         params->setKeepAliveTimeout(Poco::Timespan(5, 0));
         params->setTimeout(Poco::Timespan(m_settings.get_int("server.timeout_seconds", 60), 0));
         params->setServerName("kinvaultd");
+        // The server gets its own thread pool, ended when this scope ends (after the server itself), so no
+        // request thread outlives the runtime or the crypto libraries it uses.
+        const int threads = static_cast<int>(m_settings.get_int("server.threads", 16));
+        Poco::ThreadPool pool(2, threads + 2, 60);
         Poco::Net::HTTPServer server(http::make_handler_factory(runtime.api(), runtime.limits().max_upload_bytes),
-                                     socket, params);
+                                     pool, socket, params);
         server.start();
         runtime.start_background();
         (void)runtime.audit().append({"system", "daemon.start", "", "", "ok", "listening", ""}, {"local", "kinvaultd"});

@@ -22,6 +22,18 @@ public:
     [[nodiscard]] UnixTime now() const override;
 };
 
+// The system clock shifted by a fixed amount: lets tests of a real daemon reach dates (expiries, 18th
+// birthdays) without waiting. Set only through the testing.clock_offset_seconds setting.
+class OffsetClock final : public Clock {
+public:
+    explicit OffsetClock(std::int64_t offset_seconds) : m_offset(offset_seconds) {}
+    [[nodiscard]] UnixTime now() const override { return m_system.now() + m_offset; }
+
+private:
+    SystemClock m_system;
+    std::int64_t m_offset;
+};
+
 class FakeClock final : public Clock {
 public:
     explicit FakeClock(UnixTime start) : m_now(start) {}

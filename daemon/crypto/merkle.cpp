@@ -1,5 +1,7 @@
 #include "crypto/merkle.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -15,12 +17,19 @@ constexpr unsigned k_first_stored_level = 4;
 
 thread_local std::uint64_t t_node_hashes = 0;
 
-// One hasher per thread: Botan's final() resets it, and creating a hash object per node would cost more
-// than the two SHA-256 blocks a node needs.
-Sha256& thread_hasher() {
-    thread_local Sha256 hasher;
-    return hasher;
-}
+// Leaves and nodes are a few dozen bytes: libsodium's SHA-256 keeps its state on the stack, so there is no
+// per-call allocation and no per-thread hash object whose destruction could outlive the crypto library at exit
+// (a thread_local Botan hasher did, when the server's pool threads ended after Botan's allocator).
+struct SmallHasher {
+    crypto_hash_sha256_state st{};
+    SmallHasher() { crypto_hash_sha256_init(&st); }
+    void update(const std::uint8_t* d, std::size_t n) { crypto_hash_sha256_update(&st, d, n); }
+    Hash finish() {
+        Hash out{};
+        crypto_hash_sha256_final(&st, out.data());
+        return out;
+    }
+};
 
 // RFC 6962 section 2.1: for n > 1, k is the largest power of two smaller than n.
 std::uint64_t split_point(std::uint64_t n) {
@@ -42,7 +51,7 @@ Error reject(const char* what, const std::string& detail) {
 } // namespace
 
 Hash merkle_leaf_hash(const std::uint8_t* data, std::size_t size) {
-    Sha256& hasher = thread_hasher();
+    SmallHasher hasher;
     const std::uint8_t prefix = 0x00;
     hasher.update(&prefix, 1);
     hasher.update(data, size);
@@ -50,7 +59,7 @@ Hash merkle_leaf_hash(const std::uint8_t* data, std::size_t size) {
 }
 
 Hash merkle_node_hash(const Hash& left, const Hash& right) {
-    Sha256& hasher = thread_hasher();
+    SmallHasher hasher;
     const std::uint8_t prefix = 0x01;
     hasher.update(&prefix, 1);
     hasher.update(left.data(), left.size());

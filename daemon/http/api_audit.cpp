@@ -23,8 +23,10 @@ Poco::JSON::Array::Ptr hashes(const std::vector<crypto::Hash>& proof) {
     return a;
 }
 
-bool clinician_only(Exchange& ex) {
+bool clinician_only(Exchange& ex, services::AuditLog& audit) {
     if (!ex.who().is_clinician()) {
+        (void)audit.append({ex.who().user_id, "audit.read", "", "", "deny", "the audit log is for clinicians", ""},
+                           ex.info());
         ex.send_error(Errc::forbidden, "The audit log is open to the practice's clinicians.");
         return false;
     }
@@ -35,7 +37,7 @@ bool clinician_only(Exchange& ex) {
 
 void Api::add_audit_routes() {
     m_router.add("GET", "/api/v1/audit/checkpoint", [this](Exchange& ex) {
-        if (!clinician_only(ex)) {
+        if (!clinician_only(ex, m_s.audit)) {
             return;
         }
         auto note = m_s.audit.latest_checkpoint();
@@ -51,7 +53,7 @@ void Api::add_audit_routes() {
     });
 
     m_router.add("GET", "/api/v1/audit/entries", [this](Exchange& ex) {
-        if (!clinician_only(ex)) {
+        if (!clinician_only(ex, m_s.audit)) {
             return;
         }
         std::uint64_t from = 0;
@@ -81,7 +83,7 @@ void Api::add_audit_routes() {
     });
 
     m_router.add("GET", "/api/v1/audit/proof/inclusion", [this](Exchange& ex) {
-        if (!clinician_only(ex)) {
+        if (!clinician_only(ex, m_s.audit)) {
             return;
         }
         std::uint64_t index = 0;
@@ -103,7 +105,7 @@ void Api::add_audit_routes() {
     });
 
     m_router.add("GET", "/api/v1/audit/proof/consistency", [this](Exchange& ex) {
-        if (!clinician_only(ex)) {
+        if (!clinician_only(ex, m_s.audit)) {
             return;
         }
         std::uint64_t first = 0;

@@ -52,7 +52,7 @@ void Api::add_case_routes() {
     });
 
     m_router.add("GET", "/api/v1/cases/{case}/parties", [this](Exchange& ex) {
-        auto parties = m_s.cases.parties(ex.who(), ex.param("case"));
+        auto parties = m_s.cases.parties(ex.who(), ex.param("case"), ex.info());
         if (!parties) {
             ex.send_error(parties.error());
             return;

@@ -140,6 +140,15 @@ void Exchange::send_error(const Error& error) {
     send_json(status, body);
 }
 
+void Exchange::send_error_status(int status, Errc code, const std::string& message) {
+    Poco::JSON::Object::Ptr inner = new Poco::JSON::Object();
+    inner->set("code", std::string(errc_name(code)));
+    inner->set("message", message);
+    Poco::JSON::Object::Ptr body = new Poco::JSON::Object();
+    body->set("error", inner);
+    send_json(status, body);
+}
+
 void Exchange::send_no_content() {
     response.setStatus(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
     response.setContentLength(0);

@@ -41,6 +41,8 @@ public:
     void send_json(int status, const Poco::JSON::Array::Ptr& body);
     void send_error(const Error& error);
     void send_error(Errc code, const std::string& message) { send_error(make_error(code, message)); }
+    // An error answer with a status other than the code's usual one (e.g. 405).
+    void send_error_status(int status, Errc code, const std::string& message);
     void send_no_content();
 
     [[nodiscard]] bool sent() const { return m_sent; }

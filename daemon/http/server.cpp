@@ -48,6 +48,28 @@ void security_headers(Poco::Net::HTTPServerResponse& response, bool api) {
     response.set("Pragma", "no-cache");
 }
 
+// A body the handler did not read would be parsed as the next request on a kept-alive connection. Read and
+// drop what is left (up to 1 MiB); past that, close the connection instead of reading more.
+void drain_body(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+    if (!response.getKeepAlive()) {
+        return;
+    }
+    if (request.hasContentLength() && request.getContentLength64() > (1 << 20)) {
+        response.setKeepAlive(false);
+        return;
+    }
+    std::istream& in = request.stream();
+    char buf[16384];
+    std::size_t total = 0;
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+        total += static_cast<std::size_t>(in.gcount());
+        if (total > (1u << 20)) {
+            response.setKeepAlive(false);
+            return;
+        }
+    }
+}
+
 class DispatchHandler final : public Poco::Net::HTTPRequestHandler {
 public:
     DispatchHandler(Api& api, RouteMatch match) : m_api(api), m_match(std::move(match)) {}
@@ -63,6 +85,7 @@ public:
         Exchange ex(request, response, m_match.params, info);
         try {
             dispatch(ex);
+            drain_body(request, response);
         } catch (const Poco::Exception& e) {
             Poco::Logger::get("kinvault.http").error("handler failed on %s: %s", route, e.displayText());
             ex.send_error(Errc::internal, e.displayText());
@@ -85,8 +108,7 @@ private:
         }
         if (m_match.route == nullptr) {
             if (m_match.path_known) {
-                ex.send_error(Errc::invalid_input, "That method is not allowed here.");
-                ex.response.setStatus(Poco::Net::HTTPResponse::HTTP_METHOD_NOT_ALLOWED);
+                ex.send_error_status(405, Errc::invalid_input, "That method is not allowed here.");
             } else {
                 ex.send_error(Errc::not_found, "No such resource.");
             }
@@ -136,7 +158,7 @@ public:
         // Refuse an oversized body before the client sends it: a non-200 status here stops Poco from
         // answering "100 Continue", and the handler answers 413 and closes the connection.
         if (request.hasContentLength() &&
-            request.getContentLength64() > static_cast<Poco::Int64>(m_max_upload + (1 << 20))) {
+            request.getContentLength64() > static_cast<Poco::Int64>(m_max_upload)) {
             auto& impl = const_cast<Poco::Net::HTTPServerRequest&>(request);
             impl.response().setStatus(Poco::Net::HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE);
         }

@@ -270,8 +270,9 @@ Result<Principal> Accounts::authenticate(const std::string& token) const {
     if (!user->has_value() || (*user)->disabled) {
         return invalid;
     }
-    // Touch at most every 30 seconds: idle expiry needs no finer grain, and reads stay read-only.
-    if (now - s.last_seen >= 30) {
+    // Touch at most every 30 seconds (or half the idle limit, if shorter): idle expiry needs no finer grain,
+    // and most reads stay read-only.
+    if (now - s.last_seen >= std::min<std::int64_t>(30, m_sessions.idle_seconds / 2)) {
         (void)m_store.touch_session(hash, now);
     }
     Principal p;

@@ -61,6 +61,7 @@ Result<PartyView> Cases::party_view(const storage::PartyRecord& p, bool with_con
 Result<CaseView> Cases::create(const Principal& who, const std::string& name, const std::string& mode,
                                const RequestInfo& req) {
     if (!who.is_clinician()) {
+        (void)m_audit.append({who.user_id, "case.create", "", "", "deny", "only clinicians open cases", ""}, req);
         return make_error(Errc::forbidden, "Only the practice's clinicians can open cases.");
     }
     if (name.empty() || name.size() > 200) {
@@ -146,6 +147,7 @@ Result<CaseView> Cases::show(const Principal& who, const std::string& case_id, c
     for (const auto& p : access->my_parties) {
         roles.push_back(p.role);
     }
+    KV_TRY(m_audit.append({who.user_id, "case.read", case_id, case_id, "permit", "party of the case", ""}, req));
     return view_of(access->case_record, *name, roles);
 }
 
@@ -156,6 +158,8 @@ Result<Invitation> Cases::invite(const Principal& who, const std::string& case_i
         return std::move(access).error();
     }
     if (!access->is_case_clinician) {
+        (void)m_audit.append({who.user_id, "party.invite", "", case_id, "deny", "only the case's clinician invites", ""},
+                             req);
         return make_error(Errc::forbidden, "Only the case's clinician can invite parties.");
     }
     const auto role = domain::parse_role(np.role);
@@ -242,6 +246,8 @@ Result<Invitation> Cases::reinvite(const Principal& who, const std::string& part
     }
     std::string token;
     Status st = m_store.transaction([&]() -> Status {
+        // The new link replaces the old ones: a lost link must stop working once a new one is made.
+        KV_TRY(m_store.revoke_invitations_of_party(party_id, m_clock.now()));
         auto t = m_accounts.create_invitation((*p)->case_id, party_id, who.user_id);
         if (!t) {
             return std::move(t).error();
@@ -266,11 +272,14 @@ Result<Invitation> Cases::reinvite(const Principal& who, const std::string& part
     return Invitation{*view, token, m_notifier.link("/invite#" + token), m_clock.now() + Accounts::k_invitation_seconds};
 }
 
-Result<std::vector<PartyView>> Cases::parties(const Principal& who, const std::string& case_id) {
+Result<std::vector<PartyView>> Cases::parties(const Principal& who, const std::string& case_id,
+                                              const RequestInfo& req) {
     auto access = m_gate.case_access(who, case_id);
     if (!access) {
+        (void)m_audit.append({who.user_id, "party.list", case_id, case_id, "deny", "not a party of the case", ""}, req);
         return std::move(access).error();
     }
+    KV_TRY(m_audit.append({who.user_id, "party.list", case_id, case_id, "permit", "party of the case", ""}, req));
     auto rows = m_store.parties_of_case(case_id);
     if (!rows) {
         return std::move(rows).error();

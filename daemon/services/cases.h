@@ -65,7 +65,8 @@ public:
     // A fresh link for a party whose invitation was lost or expired (the old ones stop working once used).
     [[nodiscard]] Result<Invitation> reinvite(const Principal& who, const std::string& party_id,
                                               const RequestInfo& req);
-    [[nodiscard]] Result<std::vector<PartyView>> parties(const Principal& who, const std::string& case_id);
+    [[nodiscard]] Result<std::vector<PartyView>> parties(const Principal& who, const std::string& case_id,
+                                                         const RequestInfo& req);
 
     [[nodiscard]] Result<PartyView> party_view(const storage::PartyRecord& p, bool with_contact) const;
     [[nodiscard]] Result<std::string> case_name(const storage::CaseRecord& c) const;

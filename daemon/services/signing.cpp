@@ -93,6 +93,8 @@ struct Signing::Pending {
     std::vector<std::string> chain_pem;
     UnixTime expires_at{0};
     SignAct act;
+    std::string signature_id;                     // drawn into the visible mark at preparation
+    std::map<std::string, std::string> stamped;   // every value field as prepared (dates, initials included)
 };
 
 Signing::Signing(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, Accounts& accounts,
@@ -1089,6 +1091,12 @@ Result<ExternalPrepared> Signing::prepare_external(const Principal& who, const s
     pending->act.typed_signature = act.typed_signature;
     pending->act.totp = act.totp;
     pending->act.fields = act.fields;
+    pending->signature_id = request->signature_id;
+    for (const auto& f : e->fields) {
+        if (f.placement.signer == e->signers[*index].slot && f.placement.kind != pdf::FieldKind::signature) {
+            pending->stamped[f.placement.name] = f.value;
+        }
+    }
     ExternalPrepared out;
     out.prepared_id = crypto::random_id("prep");
     out.digest_hex = crypto::to_hex(*digest);
@@ -1161,12 +1169,12 @@ Result<Envelope> Signing::complete_external(const Principal& who, const std::str
     }
     EnvelopeSigner& s = e->signers[*index];
     s.signature_field = pending->prepared.field_name;
-    s.signature_id = "ext_" + prepared_id.substr(5);
-    // Field values were fixed when the signature was prepared.
+    s.signature_id = pending->signature_id;
+    // Field values were fixed (and drawn) when the signature was prepared.
     for (auto& f : e->fields) {
         if (f.placement.signer == s.slot) {
-            const auto it = pending->act.fields.find(f.placement.name);
-            if (it != pending->act.fields.end()) {
+            const auto it = pending->stamped.find(f.placement.name);
+            if (it != pending->stamped.end()) {
                 f.value = it->second;
             }
         }

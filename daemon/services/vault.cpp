@@ -141,7 +141,24 @@ Upload::~Upload() {
     }
 }
 
+void Upload::refused(const Error& error) {
+    State& s = *m_state;
+    JsonObjectWriter d;
+    d.field("received_bytes", static_cast<std::int64_t>(s.size));
+    (void)s.vault->m_audit.append({s.actor, "document.upload", s.document.id, s.document.case_id, "deny",
+                                   error.message, d.str()},
+                                  s.req);
+}
+
 Status Upload::write(const std::uint8_t* data, std::size_t size) {
+    Status st = write_checked(data, size);
+    if (!st) {
+        refused(st.error());
+    }
+    return st;
+}
+
+Status Upload::write_checked(const std::uint8_t* data, std::size_t size) {
     State& s = *m_state;
     if (s.failed || s.finished) {
         return make_error(Errc::internal, "upload already closed");
@@ -181,12 +198,16 @@ Result<DocumentView> Upload::finish() {
     s.finished = true;
     if (s.size == 0) {
         s.writer->abort();
-        return make_error(Errc::unsupported_media, "The file is empty.");
+        const Error e = make_error(Errc::unsupported_media, "The file is empty.");
+        refused(e);
+        return e;
     }
     const std::string_view h(reinterpret_cast<const char*>(s.head.data()), s.head.size());
     if (h.find("%PDF-") == std::string_view::npos) {
         s.writer->abort();
-        return make_error(Errc::unsupported_media, "This file is not a PDF.");
+        const Error e = make_error(Errc::unsupported_media, "This file is not a PDF.");
+        refused(e);
+        return e;
     }
     return s.vault->commit_upload(s);
 }
@@ -198,6 +219,18 @@ Vault::Vault(storage::Store& store, storage::BlobStore& blobs, const crypto::Key
 
 Result<std::unique_ptr<Upload>> Vault::begin_upload(const Principal& who, const UploadRequest& request,
                                                     const RequestInfo& req) {
+    auto upload = begin_upload_checked(who, request, req);
+    if (!upload) {
+        // Refusals before the body is read are audited like every other denial.
+        (void)m_audit.append({who.user_id, "document.upload", request.document_id, request.case_id, "deny",
+                              upload.error().message, ""},
+                             req);
+    }
+    return upload;
+}
+
+Result<std::unique_ptr<Upload>> Vault::begin_upload_checked(const Principal& who, const UploadRequest& request,
+                                                            const RequestInfo& req) {
     auto access = m_gate.case_access(who, request.case_id);
     if (!access) {
         return std::move(access).error();
@@ -556,15 +589,23 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
     if (!v->has_value()) {
         return hidden;
     }
-    // First pass: authenticate every chunk and compare the plaintext hash, so a damaged or tampered file is
-    // refused before a single byte is served.
-    crypto::Sha256 h;
+    // First pass: authenticate every chunk (secretstream tags, their order, the final tag, the binding to this
+    // document version), so a damaged or tampered file is refused before a single byte is served. A small
+    // document is kept from this pass and served from memory; a large one is decrypted again while streaming,
+    // so memory never grows with document size.
+    auto plain = std::make_shared<Bytes>();
+    const bool keep = (*v)->size <= static_cast<std::int64_t>(k_serve_from_memory);
+    if (keep) {
+        plain->reserve(static_cast<std::size_t>((*v)->size));
+    }
     Status st = decrypt_blob(**v, [&](const std::uint8_t* data, std::size_t n) {
-        h.update(data, n);
+        if (keep) {
+            plain->insert(plain->end(), data, data + n);
+        }
         return true;
     });
-    if (st && crypto::to_hex(h.finish()) != (*v)->sha256) {
-        st = make_error(Errc::integrity, "the stored document does not match its recorded SHA-256");
+    if (st && keep && static_cast<std::int64_t>(plain->size()) != (*v)->size) {
+        st = make_error(Errc::integrity, "the stored document does not have its recorded size");
     }
     if (!st) {
         (void)m_audit.append({"system", "document.integrity", document_id, (*d)->case_id, "error", st.error().message, ""},
@@ -578,10 +619,19 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
     }
     view->access_rule = decision.rule;
     view->access_basis = decision.basis;
-    return OpenedDocument{std::move(view).value(), **v, decision};
+    return OpenedDocument{std::move(view).value(), **v, decision, keep ? plain : nullptr};
 }
 
 Status Vault::write_to(const OpenedDocument& doc, const crypto::ByteSink& sink) const {
+    if (doc.plaintext) {
+        constexpr std::size_t slice = 256 * 1024;
+        for (std::size_t off = 0; off < doc.plaintext->size(); off += slice) {
+            if (!sink(doc.plaintext->data() + off, std::min(slice, doc.plaintext->size() - off))) {
+                return make_error(Errc::unavailable, "the reader stopped");
+            }
+        }
+        return {};
+    }
     return decrypt_blob(doc.version, sink);
 }
 

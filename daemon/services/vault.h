@@ -67,6 +67,8 @@ private:
     friend class Vault;
     struct State;
     explicit Upload(std::unique_ptr<State> state);
+    [[nodiscard]] Status write_checked(const std::uint8_t* data, std::size_t size);
+    void refused(const Error& error);
     std::unique_ptr<State> m_state;
 };
 
@@ -74,7 +76,11 @@ struct OpenedDocument {
     DocumentView view;
     storage::VersionRecord version;
     AccessDecision decision;
+    std::shared_ptr<const Bytes> plaintext; // kept from the integrity pass for small documents
 };
+
+// Documents up to this size are served from the integrity pass's memory instead of being decrypted twice.
+inline constexpr std::size_t k_serve_from_memory = 4 * 1024 * 1024;
 
 class Vault {
 public:
@@ -111,6 +117,9 @@ public:
 
 private:
     friend class Upload;
+    [[nodiscard]] Result<std::unique_ptr<Upload>> begin_upload_checked(const Principal& who,
+                                                                       const UploadRequest& request,
+                                                                       const RequestInfo& req);
     [[nodiscard]] Result<DocumentView> commit_upload(Upload::State& s);
     [[nodiscard]] Status decrypt_blob(const storage::VersionRecord& v, const crypto::ByteSink& sink) const;
 

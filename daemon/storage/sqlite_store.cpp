@@ -447,6 +447,13 @@ public:
         });
     }
 
+    Status revoke_invitations_of_party(const std::string& party_id, UnixTime at) override {
+        return write("revoking invitations", [&](Session& s) {
+            exec(s, "UPDATE invitations SET used_at = ? WHERE party_id = ? AND used_at = 0",
+                 static_cast<Poco::Int64>(at), party_id);
+        });
+    }
+
     // --- documents
     Status insert_document(const DocumentRecord& d) override {
         return write("creating a document", [&](Session& s) {

@@ -63,6 +63,8 @@ public:
     virtual Status insert_invitation(const InvitationRecord& inv) = 0;
     virtual Result<std::optional<InvitationRecord>> invitation_by_hash(const std::string& token_hash) = 0;
     virtual Status mark_invitation_used(const std::string& token_hash, UnixTime at) = 0;
+    // Ends every unused invitation of a party (a new link replaces them).
+    virtual Status revoke_invitations_of_party(const std::string& party_id, UnixTime at) = 0;
 
     // Documents and versions.
     virtual Status insert_document(const DocumentRecord& d) = 0;

@@ -1,1 +1,154 @@
-#include <catch2/catch.hpp>
+#include "fixture.h"
+
+#include "crypto/sha256.h"
+
+#include <fstream>
+
+using namespace kvunit;
+
+namespace {
+
+std::string pdf_text(const std::string& marker) {
+    const std::string stream = "BT /F1 18 Tf 72 700 Td (" + marker + ") Tj ET";
+    std::vector<std::string> objs = {
+        "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        "<< /Length " + std::to_string(stream.size()) + " >>\nstream\n" + stream + "\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
+    std::string out = "%PDF-1.4\n";
+    std::vector<std::size_t> offs;
+    for (std::size_t i = 0; i < objs.size(); ++i) {
+        offs.push_back(out.size());
+        out += std::to_string(i + 1) + " 0 obj\n" + objs[i] + "\nendobj\n";
+    }
+    const std::size_t xref = out.size();
+    out += "xref\n0 6\n0000000000 65535 f \n";
+    for (auto o : offs) {
+        char line[32];
+        std::snprintf(line, sizeof line, "%010zu 00000 n \n", o);
+        out += line;
+    }
+    out += "trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+    return out;
+}
+
+Result<services::DocumentView> upload(Stack& s, const services::Principal& who, const std::string& case_id,
+                                      const std::string& bytes, const std::string& doc_id = "") {
+    services::UploadRequest r{case_id, doc_id, "court-order", "Order", "order.pdf"};
+    auto up = s.vault->begin_upload(who, r, s.req);
+    if (!up) {
+        return std::move(up).error();
+    }
+    // Odd slice sizes on purpose: chunking must not depend on how the body arrives.
+    for (std::size_t i = 0; i < bytes.size(); i += 333) {
+        Status st = (*up)->write(reinterpret_cast<const std::uint8_t*>(bytes.data()) + i,
+                                 std::min<std::size_t>(333, bytes.size() - i));
+        if (!st) {
+            return std::move(st).error();
+        }
+    }
+    return (*up)->finish();
+}
+
+} // namespace
+
+TEST_CASE("an uploaded PDF comes back byte for byte with its hash and page count", "[vault]") {
+    Stack s;
+    const auto clinician = s.clinician();
+    auto c = s.cases->create(clinician, "Rivera family", "closed", s.req);
+    REQUIRE(c);
+    const std::string bytes = pdf_text("VAULT-MARKER-551");
+    auto doc = upload(s, clinician, c->id, bytes);
+    REQUIRE(doc);
+    CHECK(doc->pages == 1);
+    CHECK(doc->sha256 == crypto::to_hex(crypto::sha256(bytes)));
+    auto opened = s.vault->open(clinician, doc->id, std::nullopt, s.req);
+    REQUIRE(opened);
+    std::string back;
+    REQUIRE(s.vault->write_to(*opened, [&](const std::uint8_t* d, std::size_t n) {
+        back.append(reinterpret_cast<const char*>(d), n);
+        return true;
+    }));
+    CHECK(back == bytes);
+
+    SECTION("a new version supersedes and the old one stays retrievable by the clinician") {
+        auto v2 = upload(s, clinician, c->id, pdf_text("VERSION-TWO"), doc->id);
+        REQUIRE(v2);
+        CHECK(v2->version == 2);
+        auto versions = s.vault->versions(clinician, doc->id, s.req);
+        REQUIRE(versions);
+        CHECK(versions->size() == 2);
+        CHECK(s.vault->open(clinician, doc->id, 1, s.req));
+    }
+    SECTION("the stored file is ciphertext: the marker is nowhere on disk") {
+        for (const auto& e : std::filesystem::recursive_directory_iterator(s.dir)) {
+            if (!e.is_regular_file()) {
+                continue;
+            }
+            std::ifstream in(e.path(), std::ios::binary);
+            const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            CHECK(content.find("VAULT-MARKER-551") == std::string::npos);
+            CHECK(content.find("order.pdf") == std::string::npos);
+        }
+    }
+    SECTION("a flipped byte in the stored blob is an integrity error and nothing is served") {
+        const auto versions = s.store->versions_of(doc->id);
+        const std::string path = s.blobs->path_of((*versions)[0].blob_id);
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(100);
+        char ch = 0;
+        f.read(&ch, 1);
+        f.seekp(100);
+        ch = static_cast<char>(ch ^ 0x40);
+        f.write(&ch, 1);
+        f.close();
+        auto bad = s.vault->open(clinician, doc->id, std::nullopt, s.req);
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().code == Errc::integrity);
+    }
+}
+
+TEST_CASE("uploads that are not PDFs are refused and leave nothing", "[vault]") {
+    Stack s;
+    const auto clinician = s.clinician();
+    auto c = s.cases->create(clinician, "Rivera family", "closed", s.req);
+    REQUIRE(c);
+    auto text = upload(s, clinician, c->id, std::string(2000, 'a'));
+    REQUIRE_FALSE(text);
+    CHECK(text.error().code == Errc::unsupported_media);
+    auto broken = upload(s, clinician, c->id, "%PDF-1.4\nthis is not really a pdf\n%%EOF\n");
+    REQUIRE_FALSE(broken);
+    CHECK(broken.error().code == Errc::unprocessable);
+    auto listing = s.vault->list(clinician, c->id, s.req);
+    REQUIRE(listing);
+    CHECK(listing->empty());
+    CHECK(s.blobs->list()->empty());
+}
+
+TEST_CASE("a party sees their own upload; another party gets the same answer as for a missing document",
+          "[vault]") {
+    Stack s;
+    const auto clinician = s.clinician();
+    auto c = s.cases->create(clinician, "Rivera family", "closed", s.req);
+    REQUIRE(c);
+    auto join = [&](const std::string& name, const std::string& email) {
+        auto inv = s.cases->invite(clinician, c->id, {"parent", name, email, "", ""}, s.req);
+        REQUIRE(inv);
+        auto session = s.accounts->accept_invitation(inv->token, crypto::Secret::from_view(email + "-pw1"), s.req);
+        REQUIRE(session);
+        return session->principal;
+    };
+    const auto ana = join("Ana Rivera", "ana@example.org");
+    const auto ben = join("Ben Rivera", "ben@example.org");
+    auto doc = upload(s, ana, c->id, pdf_text("ANA-ORDER"));
+    REQUIRE(doc);
+    CHECK(s.vault->open(ana, doc->id, std::nullopt, s.req));
+    auto hidden = s.vault->open(ben, doc->id, std::nullopt, s.req);
+    auto missing = s.vault->open(ben, "doc_doesnotexist1234", std::nullopt, s.req);
+    REQUIRE_FALSE(hidden);
+    REQUIRE_FALSE(missing);
+    CHECK(hidden.error().code == Errc::not_found);
+    CHECK(hidden.error().message == missing.error().message);
+    CHECK(s.vault->list(ben, c->id, s.req)->empty());
+    CHECK(s.vault->list(ana, c->id, s.req)->size() == 1);
+}
