@@ -245,7 +245,7 @@ TEST_CASE("an upload over the size limit is refused with 413 while streaming", "
 // the upload limit (daemon/http/server.cpp, Factory::createRequestHandler), so a Content-Length just over
 // the limit is first invited with "100 Continue" and only then refused.
 TEST_CASE("a Content-Length just one byte over the limit is answered 413 instead of 100 Continue",
-          "[integration][limits][!mayfail]") {
+          "[integration][limits]") {
     DaemonOptions options;
     options.env["KINVAULT_UPLOAD_MAX_BYTES"] = std::to_string(k_limit);
     Daemon daemon(options);
