@@ -370,6 +370,27 @@ Status Runtime::open(const crypto::Secret& unseal) {
                                                     *m_notifier, *m_pdf, m_clock, std::move(keys),
                                                     m_settings.get("templates.dir", default_templates_dir()));
     m_consent = std::make_unique<services::Consent>(*m_store, *m_audit, *m_gate, m_clock);
+    // A revocation takes effect at once; the case's clinician hears of it by e-mail (only a link, no names).
+    m_consent->on_revocation([this](const std::string& case_id, const std::string& roi_id) -> Status {
+        auto c = m_store->case_by_id(case_id);
+        if (!c || !c->has_value()) {
+            return {};
+        }
+        auto user = m_accounts->user((*c)->created_by);
+        if (!user) {
+            return {};
+        }
+        auto email = m_accounts->user_email(*user);
+        if (!email) {
+            return {};
+        }
+        return m_notifier->queue("revocation", case_id,
+                                 services::Mail{*email, "A release of information was revoked",
+                                                "A release of information (" + roi_id +
+                                                    ") in one of your cases was revoked and no longer allows any "
+                                                    "release. Review the case's readiness in Kinvault:\n\n" +
+                                                    m_notifier->link("/clinician?case=" + case_id) + "\n"});
+    });
     m_consent->listen_to(*m_signing);
 
     if (!m_settings.get("mail.host").empty()) {

@@ -640,6 +640,9 @@ Result<RoiDetail> Consent::revoke_roi(const Principal& who, const std::string& r
                                input.recipient ? "revoked for one recipient (rule 7)" : "revoked (rule 7)",
                                details.str()},
                               req));
+        if (m_on_revocation) {
+            KV_TRY(m_on_revocation(roi->case_id, roi_id));
+        }
         out = roi_detail(*snap, *roi, now);
         return {};
     });

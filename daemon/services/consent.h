@@ -18,6 +18,7 @@
 
 #include <map>
 #include <optional>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,10 @@ struct AgreementInput {
 class Consent {
 public:
     Consent(storage::Store& store, AuditLog& audit, ReleaseGate& gate, const Clock& clock);
+
+    // Called inside the revocation's transaction to tell the clinician (an e-mail through the outbox).
+    using RevocationNotice = std::function<Status(const std::string& case_id, const std::string& roi_id)>;
+    void on_revocation(RevocationNotice notice) { m_on_revocation = std::move(notice); }
 
     // ROIs.
     [[nodiscard]] Result<std::vector<RoiDetail>> list_rois(const Principal& who, const std::string& case_id,
@@ -209,6 +214,7 @@ private:
     ReleaseGate& m_gate;
     ConsentRecords& m_records;
     const Clock& m_clock;
+    RevocationNotice m_on_revocation;
 };
 
 } // namespace kinvault::services
