@@ -312,11 +312,11 @@ Result<std::string> Keyring::open_field(const Bytes& sealed, std::string_view co
     if (it == m_keks.end()) {
         return make_error(Errc::integrity, "sealed field refers to an unknown key version");
     }
-    auto plain = aead_open(it->second, sealed.data() + 4, sealed.size() - 4, field_ad(context, version));
+    auto plain = aead_open_text(it->second, sealed.data() + 4, sealed.size() - 4, field_ad(context, version));
     if (!plain) {
         return make_error(Errc::integrity, "sealed field failed authentication for " + std::string(context));
     }
-    return std::string(plain->view());
+    return plain;
 }
 
 std::string Keyring::blind_index(std::string_view purpose, std::string_view value) const {
