@@ -116,7 +116,8 @@ auto guarded(F&& f) -> decltype(f()) {
     try {
         return f();
     } catch (const Poco::Net::SSLException& e) {
-        return make_error(Errc::unavailable, "TLS failed (is --ca the practice root CA?): " + e.displayText());
+        return make_error(Errc::unavailable,
+                          "TLS failed (is --ca the practice root CA?): " + e.displayText());
     } catch (const Poco::Net::NetException& e) {
         return make_error(Errc::unavailable, "cannot reach the server: " + e.displayText());
     } catch (const Poco::TimeoutException&) {
@@ -186,7 +187,7 @@ Result<Poco::JSON::Object::Ptr> ApiClient::upload(const std::string& path, const
     if (!in) {
         return make_error(Errc::invalid_input, "cannot read " + file);
     }
-    struct stat st{};
+    struct stat st {};
     if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
         return make_error(Errc::invalid_input, file + " is not a regular file");
     }

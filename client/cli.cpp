@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
     app.footer(k_exit_help);
     app.require_subcommand(1);
     Cli cli;
-    app.add_option("--server", cli.globals.server, "server URL, e.g. https://localhost:8443 (saved at login)");
+    app.add_option("--server", cli.globals.server,
+                   "server URL, e.g. https://localhost:8443 (saved at login)");
     app.add_option("--ca", cli.globals.ca, "the practice root CA (PEM) to trust (saved at login)");
     app.add_flag("--json", cli.globals.json, "machine-readable output");
 
@@ -41,8 +42,9 @@ int main(int argc, char** argv) {
 
     auto* totp_cmd = app.add_subcommand("totp", "authenticator app (TOTP) for sign-in and signing");
     totp_cmd->require_subcommand(1);
-    totp_cmd->add_subcommand("enrol", "start enrolment: prints the otpauth:// link")
-        ->callback(run([&] { return cmd_totp_enrol(cli); }));
+    totp_cmd->add_subcommand("enrol", "start enrolment: prints the otpauth:// link")->callback(run([&] {
+        return cmd_totp_enrol(cli);
+    }));
     std::string totp_code;
     auto* totp_confirm = totp_cmd->add_subcommand("confirm", "finish enrolment with a first code");
     totp_confirm->add_option("CODE", totp_code)->required();
@@ -58,7 +60,9 @@ int main(int argc, char** argv) {
     case_create->add_option("--mode", case_mode, "open (reports go to counsel/court) or closed")
         ->check(CLI::IsMember({"open", "closed"}));
     case_create->callback(run([&] { return cmd_case_create(cli, case_name, case_mode); }));
-    case_cmd->add_subcommand("list", "the cases you take part in")->callback(run([&] { return cmd_case_list(cli); }));
+    case_cmd->add_subcommand("list", "the cases you take part in")->callback(run([&] {
+        return cmd_case_list(cli);
+    }));
     std::string case_id;
     auto* case_show = case_cmd->add_subcommand("show", "one case");
     case_show->add_option("CASE", case_id)->required();
@@ -70,10 +74,13 @@ int main(int argc, char** argv) {
     PartyInviteArgs invite;
     auto* party_invite = party_cmd->add_subcommand("invite", "add a party and print their invitation link");
     party_invite->add_option("CASE", invite.case_id)->required();
-    party_invite->add_option("--role", invite.role, "parent, child, clinician, child-therapist, attorney, "
-                                                    "minors-counsel or court")
+    party_invite
+        ->add_option("--role", invite.role,
+                     "parent, child, clinician, child-therapist, attorney, "
+                     "minors-counsel or court")
         ->required()
-        ->check(CLI::IsMember({"parent", "child", "clinician", "child-therapist", "attorney", "minors-counsel", "court"}));
+        ->check(CLI::IsMember(
+            {"parent", "child", "clinician", "child-therapist", "attorney", "minors-counsel", "court"}));
     party_invite->add_option("--name", invite.name)->required();
     party_invite->add_option("--email", invite.email)->required();
     party_invite->add_option("--represents", invite.represents, "for attorneys: the party they act for");
@@ -101,8 +108,9 @@ int main(int argc, char** argv) {
     auto* doc_upload = doc_cmd->add_subcommand("upload", "store a PDF in a case");
     doc_upload->add_option("CASE", upload.case_id)->required();
     doc_upload->add_option("FILE", upload.file)->required()->check(CLI::ExistingFile);
-    doc_upload->add_option("--type", upload.type, "reunification-agreement, roi, court-order, clarification-letter, "
-                                                  "report or other");
+    doc_upload->add_option("--type", upload.type,
+                           "reunification-agreement, roi, court-order, clarification-letter, "
+                           "report or other");
     doc_upload->add_option("--title", upload.title, "a title (default: the file name)");
     doc_upload->add_option("--version-of", upload.version_of, "store as a new version of this document");
     doc_upload->callback(run([&] {
@@ -153,7 +161,8 @@ int main(int argc, char** argv) {
     verify->add_option("--ca", roots, "trusted root certificate(s), PEM")->check(CLI::ExistingFile);
     verify->callback(run([&] { return cmd_verify_pdf(cli, pdf_file, roots); }));
     SignLocalArgs sl;
-    auto* sign_local = app.add_subcommand("sign-local", "sign a PDF on this machine with your own certificate");
+    auto* sign_local =
+        app.add_subcommand("sign-local", "sign a PDF on this machine with your own certificate");
     sign_local->add_option("--key", sl.key, "your private key (PEM)")->required()->check(CLI::ExistingFile);
     sign_local->add_option("--cert", sl.cert, "your certificate (PEM)")->required()->check(CLI::ExistingFile);
     sign_local->add_option("--chain", sl.chain, "intermediate certificates (PEM)")->check(CLI::ExistingFile);

@@ -8,9 +8,12 @@
 namespace kinvault::client {
 
 void register_envelope_commands(CLI::App& app, Cli& cli, int& rc) {
-    auto* tmpl = app.add_subcommand("template", "document templates (agreement, ROI, letter cover, certificate)");
+    auto* tmpl =
+        app.add_subcommand("template", "document templates (agreement, ROI, letter cover, certificate)");
     tmpl->require_subcommand(1);
-    tmpl->add_subcommand("list", "the templates the practice has")->callback([&] { rc = cmd_template_list(cli); });
+    tmpl->add_subcommand("list", "the templates the practice has")->callback([&] {
+        rc = cmd_template_list(cli);
+    });
     auto name = std::make_shared<std::string>();
     auto* show = tmpl->add_subcommand("show", "a template's fields and signer slots");
     show->add_option("NAME", *name)->required();
@@ -20,7 +23,8 @@ void register_envelope_commands(CLI::App& app, Cli& cli, int& rc) {
     env->require_subcommand(1);
 
     auto create = std::make_shared<EnvelopeCreateArgs>();
-    auto* c = env->add_subcommand("create", "prepare an envelope from a template or a stored document (clinicians)");
+    auto* c = env->add_subcommand("create",
+                                  "prepare an envelope from a template or a stored document (clinicians)");
     c->add_option("CASE", create->case_id)->required();
     c->add_option("--template", create->template_name, "template name (see `kinvault template list`)");
     c->add_option("--document", create->document, "or: a document already in the case");
@@ -45,9 +49,10 @@ void register_envelope_commands(CLI::App& app, Cli& cli, int& rc) {
     auto id = std::make_shared<std::string>();
     auto reason = std::make_shared<std::string>();
     for (const char* action : {"send", "status", "remind"}) {
-        auto* s = env->add_subcommand(action, std::string(action) == "send"     ? "send to the first routing group"
-                                              : std::string(action) == "status" ? "who has signed, who is next"
-                                                                                : "remind the signers whose turn it is");
+        auto* s = env->add_subcommand(
+            action, std::string(action) == "send"     ? "send to the first routing group"
+                    : std::string(action) == "status" ? "who has signed, who is next"
+                                                      : "remind the signers whose turn it is");
         s->add_option("ENVELOPE", *id)->required();
         const std::string a = action;
         s->callback([&, id, a] { rc = cmd_envelope_action(cli, *id, a, ""); });
@@ -78,7 +83,8 @@ void register_envelope_commands(CLI::App& app, Cli& cli, int& rc) {
     s->add_option("--key", sign->key, "sign with your own key (PEM) instead of a practice-issued one")
         ->check(CLI::ExistingFile);
     s->add_option("--cert", sign->cert, "your certificate (PEM), with --key")->check(CLI::ExistingFile);
-    s->add_option("--chain", sign->chain, "intermediate certificates (PEM), with --key")->check(CLI::ExistingFile);
+    s->add_option("--chain", sign->chain, "intermediate certificates (PEM), with --key")
+        ->check(CLI::ExistingFile);
     s->callback([&, sign] {
         if (sign->key.empty() != sign->cert.empty()) {
             std::cerr << "kinvault: --key and --cert go together\n";

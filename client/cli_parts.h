@@ -1,5 +1,5 @@
-// Each group of `kinvault` commands registers itself on the CLI11 app (one file per group keeps the heavy CLI11
-// header out of the command implementations).
+// Each group of `kinvault` commands registers itself on the CLI11 app (one file per group keeps the heavy
+// CLI11 header out of the command implementations).
 #pragma once
 
 #include "client/commands.h"

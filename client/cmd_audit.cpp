@@ -35,7 +35,8 @@ int cmd_audit_list(Cli& cli, long long from, long long count) {
     if (!api) {
         return report(api.error());
     }
-    auto r = api->call("GET", "/api/v1/audit/entries?from=" + std::to_string(from) + "&count=" + std::to_string(count));
+    auto r = api->call("GET", "/api/v1/audit/entries?from=" + std::to_string(from) +
+                                  "&count=" + std::to_string(count));
     if (!r) {
         return report(r.error());
     }
@@ -78,8 +79,8 @@ int cmd_audit_verify(Cli& cli) {
     }
     auto checkpoint = crypto::open_checkpoint(note, cli.profile.audit_verifier_key);
     if (!checkpoint) {
-        return report(make_error(Errc::integrity, "the checkpoint signature does not verify: " +
-                                                      checkpoint.error().message));
+        return report(make_error(Errc::integrity,
+                                 "the checkpoint signature does not verify: " + checkpoint.error().message));
     }
     const std::uint64_t size = checkpoint->size;
 
@@ -87,7 +88,8 @@ int cmd_audit_verify(Cli& cli) {
     std::vector<crypto::Hash> leaves;
     leaves.reserve(size);
     while (leaves.size() < size) {
-        auto page = api->call("GET", "/api/v1/audit/entries?from=" + std::to_string(leaves.size()) + "&count=5000");
+        auto page =
+            api->call("GET", "/api/v1/audit/entries?from=" + std::to_string(leaves.size()) + "&count=5000");
         if (!page) {
             return report(page.error());
         }
@@ -109,10 +111,12 @@ int cmd_audit_verify(Cli& cli) {
         }
     }
     if (leaves.size() != size) {
-        return report(make_error(Errc::integrity, "the server returned fewer entries than its checkpoint claims"));
+        return report(
+            make_error(Errc::integrity, "the server returned fewer entries than its checkpoint claims"));
     }
     if (crypto::merkle_root(leaves) != checkpoint->root) {
-        return report(make_error(Errc::integrity, "the entries do not hash to the signed root: the log was altered"));
+        return report(
+            make_error(Errc::integrity, "the entries do not hash to the signed root: the log was altered"));
     }
 
     // Consistency with the last checkpoint this client accepted.
@@ -124,11 +128,12 @@ int cmd_audit_verify(Cli& cli) {
         }
         if (old->size > size) {
             return report(make_error(Errc::integrity, "the log shrank since the last verification (" +
-                                                          std::to_string(old->size) + " -> " + std::to_string(size) +
-                                                          " entries)"));
+                                                          std::to_string(old->size) + " -> " +
+                                                          std::to_string(size) + " entries)"));
         }
-        auto proof_obj = api->call("GET", "/api/v1/audit/proof/consistency?first=" + std::to_string(old->size) +
-                                              "&second=" + std::to_string(size));
+        auto proof_obj =
+            api->call("GET", "/api/v1/audit/proof/consistency?first=" + std::to_string(old->size) +
+                                 "&second=" + std::to_string(size));
         if (!proof_obj) {
             return report(proof_obj.error());
         }
@@ -137,10 +142,12 @@ int cmd_audit_verify(Cli& cli) {
             return report(proof.error());
         }
         Status st = crypto::verify_consistency(old->size, size, old->root, checkpoint->root, *proof);
-        const std::vector<crypto::Hash> prefix(leaves.begin(), leaves.begin() + static_cast<std::ptrdiff_t>(old->size));
+        const std::vector<crypto::Hash> prefix(leaves.begin(),
+                                               leaves.begin() + static_cast<std::ptrdiff_t>(old->size));
         if (!st || (old->size > 0 && crypto::merkle_root(prefix) != old->root)) {
-            return report(make_error(Errc::integrity, "the log is not consistent with the checkpoint seen before: "
-                                                      "earlier entries were changed"));
+            return report(make_error(Errc::integrity,
+                                     "the log is not consistent with the checkpoint seen before: "
+                                     "earlier entries were changed"));
         }
         consistency = "consistent with the checkpoint of " + std::to_string(old->size) + " entries";
     }
@@ -172,7 +179,8 @@ int cmd_audit_verify(Cli& cli) {
         o->set("consistency", consistency);
         print_json(o);
     } else {
-        std::cout << "Audit log verified: " << size << " entries, root " << crypto::to_hex(checkpoint->root) << "\n"
+        std::cout << "Audit log verified: " << size << " entries, root " << crypto::to_hex(checkpoint->root)
+                  << "\n"
                   << "Checkpoint signed by " << cli.profile.audit_verifier_key
                   << (first_use ? " (pinned now; compare it with the practice)" : "") << "\n"
                   << consistency << "\n";

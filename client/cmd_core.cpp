@@ -224,8 +224,9 @@ int cmd_case_show(Cli& cli, const std::string& case_id) {
         print_json(*c);
         return exit_ok;
     }
-    std::cout << "Case     " << str(*c, "id") << "\nName     " << str(*c, "name") << "\nProcess  " << str(*c, "mode")
-              << "\nStatus   " << str(*c, "status") << "\nOpened   " << str(*c, "created_at") << "\n";
+    std::cout << "Case     " << str(*c, "id") << "\nName     " << str(*c, "name") << "\nProcess  "
+              << str(*c, "mode") << "\nStatus   " << str(*c, "status") << "\nOpened   "
+              << str(*c, "created_at") << "\n";
     return exit_ok;
 }
 
@@ -253,8 +254,9 @@ int cmd_party_invite(Cli& cli, const PartyInviteArgs& a) {
         return exit_ok;
     }
     const auto party = (*r)->getObject("party");
-    std::cout << "Invited " << str(party, "name") << " as " << str(party, "role") << " (party " << str(party, "id")
-              << ").\nInvitation link (single use, expires " << str(*r, "expires_at") << "):\n"
+    std::cout << "Invited " << str(party, "name") << " as " << str(party, "role") << " (party "
+              << str(party, "id") << ").\nInvitation link (single use, expires " << str(*r, "expires_at")
+              << "):\n"
               << str(*r, "link") << "\n";
     return exit_ok;
 }
@@ -271,7 +273,8 @@ int cmd_party_reinvite(Cli& cli, const std::string& party_id) {
     if (cli.globals.json) {
         print_json(*r);
     } else {
-        std::cout << "New invitation link (expires " << str(*r, "expires_at") << "):\n" << str(*r, "link") << "\n";
+        std::cout << "New invitation link (expires " << str(*r, "expires_at") << "):\n"
+                  << str(*r, "link") << "\n";
     }
     return exit_ok;
 }
@@ -292,7 +295,8 @@ int cmd_party_list(Cli& cli, const std::string& case_id) {
     Table t({"ID", "ROLE", "NAME", "E-MAIL", "REPRESENTS", "STATUS"});
     for (const auto& v : *items(*r)) {
         const auto p = v.extract<Poco::JSON::Object::Ptr>();
-        t.row({str(p, "id"), str(p, "role"), str(p, "name"), str(p, "email"), str(p, "represents"), str(p, "status")});
+        t.row({str(p, "id"), str(p, "role"), str(p, "name"), str(p, "email"), str(p, "represents"),
+               str(p, "status")});
     }
     t.print();
     return exit_ok;
@@ -328,8 +332,8 @@ int cmd_invitation_accept(Cli& cli, const std::string& link_or_token) {
         std::cout << "Invitation for " << str(*info, "name") << " <" << str(*info, "email") << "> as "
                   << str(*info, "role") << ".\n";
     }
-    auto password = read_password(existing ? "Your existing Kinvault password: " : "Choose a password (10+ characters): ",
-                                  !existing);
+    auto password = read_password(
+        existing ? "Your existing Kinvault password: " : "Choose a password (10+ characters): ", !existing);
     if (!password) {
         return report(password.error());
     }

@@ -57,9 +57,9 @@ int cmd_doc_upload(Cli& cli, const UploadArgs& a) {
     if (cli.globals.json) {
         print_json(*d);
     } else {
-        std::cout << "Stored " << str(*d, "id") << " version " << str(*d, "version") << " (" << str(*d, "pages")
-                  << " pages, " << human_size((*d)->optValue<long long>("size", 0)) << ", SHA-256 "
-                  << str(*d, "sha256") << ")\n";
+        std::cout << "Stored " << str(*d, "id") << " version " << str(*d, "version") << " ("
+                  << str(*d, "pages") << " pages, " << human_size((*d)->optValue<long long>("size", 0))
+                  << ", SHA-256 " << str(*d, "sha256") << ")\n";
     }
     return exit_ok;
 }
@@ -94,8 +94,8 @@ int cmd_doc_show(Cli& cli, const std::string& doc_id) {
         print_json(*d);
         return exit_ok;
     }
-    for (const char* k : {"id", "case_id", "type", "state", "title", "filename", "version", "pages", "size", "sha256",
-                          "uploaded_by", "uploaded_at", "access_rule", "access_basis"}) {
+    for (const char* k : {"id", "case_id", "type", "state", "title", "filename", "version", "pages", "size",
+                          "sha256", "uploaded_by", "uploaded_at", "access_rule", "access_basis"}) {
         const std::string v = str(*d, k);
         if (!v.empty()) {
             std::cout << k << std::string(14 - std::string(k).size(), ' ') << v << "\n";
@@ -104,7 +104,8 @@ int cmd_doc_show(Cli& cli, const std::string& doc_id) {
     return exit_ok;
 }
 
-int cmd_doc_get(Cli& cli, const std::string& doc_id, const std::string& out, std::optional<long long> version) {
+int cmd_doc_get(Cli& cli, const std::string& doc_id, const std::string& out,
+                std::optional<long long> version) {
     auto api = cli.api();
     if (!api) {
         return report(api.error());

@@ -144,7 +144,8 @@ int cmd_template_show(Cli& cli, const std::string& name) {
         print_json(*r);
         return exit_ok;
     }
-    std::cout << str(*r, "name") << " v" << str(*r, "version") << ": " << str(*r, "description") << "\n\nSigner slots:\n";
+    std::cout << str(*r, "name") << " v" << str(*r, "version") << ": " << str(*r, "description")
+              << "\n\nSigner slots:\n";
     for (const auto& v : *(*r)->getArray("signers")) {
         const auto s = v.extract<Poco::JSON::Object::Ptr>();
         std::cout << "  " << str(s, "slot") << "  " << str(s, "description") << "\n";
@@ -152,8 +153,8 @@ int cmd_template_show(Cli& cli, const std::string& name) {
     std::cout << "\nFields (--value NAME=VALUE; list entries as LIST[0].FIELD=VALUE):\n";
     for (const auto& v : *(*r)->getArray("fields")) {
         const auto f = v.extract<Poco::JSON::Object::Ptr>();
-        std::cout << "  " << str(f, "name") << (f->optValue<bool>("optional", false) ? " (optional)" : "") << "  "
-                  << str(f, "description") << "\n";
+        std::cout << "  " << str(f, "name") << (f->optValue<bool>("optional", false) ? " (optional)" : "")
+                  << "  " << str(f, "description") << "\n";
     }
     return exit_ok;
 }
@@ -187,7 +188,8 @@ int cmd_envelope_create(Cli& cli, const EnvelopeCreateArgs& a) {
         // SLOT=PARTY[,capacity=C][,group=N][,authority=TEXT]
         const auto eq = spec.find('=');
         if (eq == std::string::npos) {
-            return report(make_error(Errc::invalid_input, "--signer takes SLOT=PARTY[,capacity=..][,group=N][,authority=..]"));
+            return report(make_error(Errc::invalid_input,
+                                     "--signer takes SLOT=PARTY[,capacity=..][,group=N][,authority=..]"));
         }
         Poco::JSON::Object::Ptr s = new Poco::JSON::Object();
         s->set("slot", spec.substr(0, eq));
@@ -224,7 +226,8 @@ int cmd_envelope_create(Cli& cli, const EnvelopeCreateArgs& a) {
     return show(cli, r);
 }
 
-int cmd_envelope_action(Cli& cli, const std::string& env, const std::string& action, const std::string& reason) {
+int cmd_envelope_action(Cli& cli, const std::string& env, const std::string& action,
+                        const std::string& reason) {
     auto api = cli.api();
     if (!api) {
         return report(api.error());
@@ -261,8 +264,8 @@ int cmd_envelope_list(Cli& cli, const std::string& case_id) {
             ++total;
             signed_count += str(s.extract<Poco::JSON::Object::Ptr>(), "state") == "signed" ? 1 : 0;
         }
-        t.row({str(e, "id"), str(e, "title"), str(e, "state"), std::to_string(signed_count) + "/" + std::to_string(total),
-               str(e, "my_slot")});
+        t.row({str(e, "id"), str(e, "title"), str(e, "state"),
+               std::to_string(signed_count) + "/" + std::to_string(total), str(e, "my_slot")});
     }
     t.print();
     return exit_ok;

@@ -22,7 +22,9 @@ public:
     Profile profile;
     // A client for the saved (or given) server; fails with a clear message when not signed in.
     [[nodiscard]] Result<ApiClient> api(bool need_session = true) const;
-    [[nodiscard]] std::string server() const { return globals.server.empty() ? profile.server : globals.server; }
+    [[nodiscard]] std::string server() const {
+        return globals.server.empty() ? profile.server : globals.server;
+    }
     [[nodiscard]] std::string ca() const { return globals.ca.empty() ? profile.ca : globals.ca; }
 };
 
@@ -62,7 +64,8 @@ struct UploadArgs {
 int cmd_doc_upload(Cli& cli, const UploadArgs& args);
 int cmd_doc_list(Cli& cli, const std::string& case_id);
 int cmd_doc_show(Cli& cli, const std::string& doc_id);
-int cmd_doc_get(Cli& cli, const std::string& doc_id, const std::string& out, std::optional<long long> version);
+int cmd_doc_get(Cli& cli, const std::string& doc_id, const std::string& out,
+                std::optional<long long> version);
 int cmd_doc_versions(Cli& cli, const std::string& doc_id);
 
 int cmd_audit_list(Cli& cli, long long from, long long count);

@@ -35,7 +35,8 @@ struct EnvelopeSignArgs {
 int cmd_template_list(Cli& cli);
 int cmd_template_show(Cli& cli, const std::string& name);
 int cmd_envelope_create(Cli& cli, const EnvelopeCreateArgs& args);
-int cmd_envelope_action(Cli& cli, const std::string& env, const std::string& action, const std::string& reason);
+int cmd_envelope_action(Cli& cli, const std::string& env, const std::string& action,
+                        const std::string& reason);
 int cmd_envelope_list(Cli& cli, const std::string& case_id);
 int cmd_envelope_sign(Cli& cli, const EnvelopeSignArgs& args);
 int cmd_envelope_download(Cli& cli, const std::string& env, const std::string& out, bool certificate);

@@ -14,14 +14,14 @@ namespace kinvault::client {
 // Exit codes (documented in README.md and `kinvault --help`).
 enum Exit : int {
     exit_ok = 0,
-    exit_failed = 1,        // the operation failed for another reason
-    exit_usage = 2,         // bad command line
-    exit_auth = 3,          // not signed in, wrong password, session ended
-    exit_not_found = 4,     // no such object, or not yours to see
-    exit_verify = 5,        // a verification failed (audit log, PDF signature, integrity)
-    exit_not_ready = 6,     // readiness: the case is not ready
-    exit_rejected = 7,      // the server refused the input (invalid, too large, not a PDF, conflict)
-    exit_unavailable = 8,   // the server could not be reached or is unavailable
+    exit_failed = 1,      // the operation failed for another reason
+    exit_usage = 2,       // bad command line
+    exit_auth = 3,        // not signed in, wrong password, session ended
+    exit_not_found = 4,   // no such object, or not yours to see
+    exit_verify = 5,      // a verification failed (audit log, PDF signature, integrity)
+    exit_not_ready = 6,   // readiness: the case is not ready
+    exit_rejected = 7,    // the server refused the input (invalid, too large, not a PDF, conflict)
+    exit_unavailable = 8, // the server could not be reached or is unavailable
 };
 
 [[nodiscard]] int exit_code_for(Errc code);

@@ -43,7 +43,8 @@ Result<Profile> load_profile() {
         p.audit_verifier_key = obj->optValue<std::string>("audit_verifier_key", "");
         return p;
     } catch (const Poco::Exception& e) {
-        return make_error(Errc::invalid_input, "the saved profile " + path + " is damaged: " + e.displayText());
+        return make_error(Errc::invalid_input,
+                          "the saved profile " + path + " is damaged: " + e.displayText());
     }
 }
 
@@ -55,7 +56,8 @@ Status save_profile(const Profile& p) {
         if (i == dir.size() || (dir[i] == '/' && i > 0)) {
             partial = dir.substr(0, i);
             if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
-                return make_error(Errc::unavailable, "cannot create " + partial + ": " + std::strerror(errno));
+                return make_error(Errc::unavailable,
+                                  "cannot create " + partial + ": " + std::strerror(errno));
             }
         }
     }
@@ -76,7 +78,8 @@ Status save_profile(const Profile& p) {
         return make_error(Errc::unavailable, "cannot write " + tmp + ": " + std::strerror(errno));
     }
     const std::string text = out.str();
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    const bool ok =
+        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
     ::fchmod(fd, 0600);
     ::close(fd);
     if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -7,6 +7,7 @@
 
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
+#include <Poco/Crypto/X509Certificate.h>
 #include <Poco/FormattingChannel.h>
 #include <Poco/Logger.h>
 #include <Poco/Net/Context.h>
@@ -16,7 +17,6 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/PatternFormatter.h>
 #include <Poco/ThreadPool.h>
-#include <Poco/Crypto/X509Certificate.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
@@ -74,8 +74,9 @@ Poco::Net::Context::Ptr make_tls_context(const Settings& settings, const Runtime
     params.verificationMode = Poco::Net::Context::VERIFY_NONE;
     params.loadDefaultCAs = false;
     // TLS 1.2 AEAD suites with forward secrecy only; TLS 1.3 suites are all AEAD.
-    params.cipherList = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
-                        "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
+    params.cipherList =
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
+        "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
     const std::string cert_file = settings.get("tls.cert_file");
     const std::string key_file = settings.get("tls.key_file");
     if (!cert_file.empty() || !key_file.empty()) {
@@ -112,7 +113,8 @@ Poco::Net::Context::Ptr make_tls_context(const Settings& settings, const Runtime
 void KinvaultDaemon::initialize(Poco::Util::Application& self) {
     Poco::AutoPtr<Poco::PatternFormatter> fmt(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%SZ %p %s: %t"));
     fmt->setProperty("times", "UTC");
-    Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(fmt, new Poco::ConsoleChannel()));
+    Poco::AutoPtr<Poco::FormattingChannel> channel(
+        new Poco::FormattingChannel(fmt, new Poco::ConsoleChannel()));
     Poco::Logger::root().setChannel(channel);
     Poco::Logger::root().setLevel(Poco::Message::PRIO_INFORMATION);
     ServerApplication::initialize(self);
@@ -170,14 +172,15 @@ void KinvaultDaemon::handleOption(const std::string& name, const std::string& va
 }
 
 void KinvaultDaemon::print_help() const {
-    std::cout << "kinvaultd - the Kinvault vault server\n\n"
-                 "Usage:\n"
-                 "  kinvaultd init --data DIR --admin-email EMAIL [--key-file PATH] [--practice-name NAME]\n"
-                 "  kinvaultd --data DIR [--port N] [--host ADDR] [--key-file PATH] [--config FILE]\n\n"
-                 "Passwords never go on the command line: the first clinician's password comes from\n"
-                 "KINVAULT_PASSWORD or a prompt; a vault passphrase from KINVAULT_VAULT_PASSPHRASE or a prompt.\n"
-                 "Every setting can also come from the environment (KINVAULT_SERVER_PORT, ...) or the\n"
-                 "configuration file; see README.md.\n";
+    std::cout
+        << "kinvaultd - the Kinvault vault server\n\n"
+           "Usage:\n"
+           "  kinvaultd init --data DIR --admin-email EMAIL [--key-file PATH] [--practice-name NAME]\n"
+           "  kinvaultd --data DIR [--port N] [--host ADDR] [--key-file PATH] [--config FILE]\n\n"
+           "Passwords never go on the command line: the first clinician's password comes from\n"
+           "KINVAULT_PASSWORD or a prompt; a vault passphrase from KINVAULT_VAULT_PASSPHRASE or a prompt.\n"
+           "Every setting can also come from the environment (KINVAULT_SERVER_PORT, ...) or the\n"
+           "configuration file; see README.md.\n";
 }
 
 int KinvaultDaemon::main(const std::vector<std::string>& args) {
@@ -231,7 +234,8 @@ int KinvaultDaemon::run_init() {
                 std::cerr << "kinvaultd init: " << st.error().message << "\n";
                 return k_exit_config;
             }
-            std::cout << "Created the unseal key file " << options.key_file << " (mode 0600). Back it up: without "
+            std::cout << "Created the unseal key file " << options.key_file
+                      << " (mode 0600). Back it up: without "
                          "it the vault cannot be opened.\n";
         }
         auto key = crypto::read_key_file(options.key_file);
@@ -246,8 +250,9 @@ int KinvaultDaemon::run_init() {
             auto p1 = crypto::prompt_secret("New vault passphrase (12+ characters): ");
             auto p2 = p1 ? crypto::prompt_secret("Repeat the vault passphrase: ") : std::move(p1);
             if (!p1 || !p2 || !p1->equals(*p2)) {
-                std::cerr << "kinvaultd init: no matching passphrase given (set KINVAULT_VAULT_PASSPHRASE or use "
-                             "--key-file)\n";
+                std::cerr
+                    << "kinvaultd init: no matching passphrase given (set KINVAULT_VAULT_PASSPHRASE or use "
+                       "--key-file)\n";
                 return k_exit_usage;
             }
             unseal = std::move(p1).value();
@@ -258,7 +263,8 @@ int KinvaultDaemon::run_init() {
         auto p1 = crypto::prompt_secret("Password for " + options.admin_email + " (10+ characters): ");
         auto p2 = p1 ? crypto::prompt_secret("Repeat the password: ") : std::move(p1);
         if (!p1 || !p2 || !p1->equals(*p2)) {
-            std::cerr << "kinvaultd init: no matching password given (set KINVAULT_PASSWORD or run in a terminal)\n";
+            std::cerr << "kinvaultd init: no matching password given (set KINVAULT_PASSWORD or run in a "
+                         "terminal)\n";
             return k_exit_usage;
         }
         password = std::move(p1).value();
@@ -286,7 +292,8 @@ int KinvaultDaemon::run_server() {
         return k_exit_usage;
     }
     std::string error;
-    const std::string config_file = m_settings.get("config", m_settings.get("data.dir") + "/kinvault.properties");
+    const std::string config_file =
+        m_settings.get("config", m_settings.get("data.dir") + "/kinvault.properties");
     if (::access(config_file.c_str(), R_OK) == 0 && !m_settings.load_file(config_file, error)) {
         std::cerr << "kinvaultd: cannot read " << config_file << ": " << error << "\n";
         return k_exit_config;
@@ -304,7 +311,8 @@ int KinvaultDaemon::run_server() {
     }
     const OffsetClock clock(m_settings.get_int("testing.clock_offset_seconds", 0));
     if (m_settings.get_int("testing.clock_offset_seconds", 0) != 0) {
-        Poco::Logger::get("kinvault").warning("testing.clock_offset_seconds is set: this daemon's clock is shifted");
+        Poco::Logger::get("kinvault")
+            .warning("testing.clock_offset_seconds is set: this daemon's clock is shifted");
     }
     Runtime runtime(m_settings, clock);
     Status opened = runtime.open(*unseal);
@@ -314,7 +322,8 @@ int KinvaultDaemon::run_server() {
     }
     Poco::Logger& log = Poco::Logger::get("kinvault");
     if (runtime.orphans_removed() > 0) {
-        log.information("removed %z unfinished upload file(s) left by an interrupted run", runtime.orphans_removed());
+        log.information("removed %z unfinished upload file(s) left by an interrupted run",
+                        runtime.orphans_removed());
     }
 
     Poco::Net::initializeSSL();
@@ -327,8 +336,9 @@ int KinvaultDaemon::run_server() {
         const Poco::UInt16 bound = socket.address().port();
         const std::string url_host = host == "0.0.0.0" || host == "::" ? std::string("localhost") : host;
         const std::string public_url =
-            m_settings.get("server.public_url", "https://" + (url_host == "127.0.0.1" ? std::string("localhost") : url_host) +
-                                                    ":" + std::to_string(bound));
+            m_settings.get("server.public_url",
+                           "https://" + (url_host == "127.0.0.1" ? std::string("localhost") : url_host) +
+                               ":" + std::to_string(bound));
         runtime.set_public_url(public_url);
 
         Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams();
@@ -343,15 +353,17 @@ int KinvaultDaemon::run_server() {
         // request thread outlives the runtime or the crypto libraries it uses.
         const int threads = static_cast<int>(m_settings.get_int("server.threads", 16));
         Poco::ThreadPool pool(2, threads + 2, 60);
-        Poco::Net::HTTPServer server(http::make_handler_factory(runtime.api(), runtime.limits().max_upload_bytes),
-                                     pool, socket, params);
+        Poco::Net::HTTPServer server(
+            http::make_handler_factory(runtime.api(), runtime.limits().max_upload_bytes), pool, socket,
+            params);
         server.start();
         runtime.start_background();
-        (void)runtime.audit().append({"system", "daemon.start", "", "", "ok", "listening", ""}, {"local", "kinvaultd"});
+        (void)runtime.audit().append({"system", "daemon.start", "", "", "ok", "listening", ""},
+                                     {"local", "kinvaultd"});
 
         auto fp = crypto::certificate_fingerprint(runtime.root_ca_pem());
-        std::cout << "kinvaultd listening on https://" << (host.find(':') != std::string::npos ? "[" + host + "]" : host)
-                  << ":" << bound << "\n"
+        std::cout << "kinvaultd listening on https://"
+                  << (host.find(':') != std::string::npos ? "[" + host + "]" : host) << ":" << bound << "\n"
                   << "  public URL:        " << public_url << "\n"
                   << "  practice root CA:  " << paths.root_ca() << "\n"
                   << "  root fingerprint:  " << (fp ? *fp : std::string("?")) << "\n"
@@ -371,7 +383,8 @@ int KinvaultDaemon::run_server() {
             log.warning("%d connection(s) still open after 30 s; closing them", server.currentConnections());
             server.stopAll(true);
         }
-        (void)runtime.audit().append({"system", "daemon.stop", "", "", "ok", "clean shutdown", ""}, {"local", "kinvaultd"});
+        (void)runtime.audit().append({"system", "daemon.stop", "", "", "ok", "clean shutdown", ""},
+                                     {"local", "kinvaultd"});
         log.information("stopped");
     } catch (const Poco::Exception& e) {
         std::cerr << "kinvaultd: cannot serve: " << e.displayText() << "\n";

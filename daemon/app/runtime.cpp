@@ -22,7 +22,8 @@ Bytes seal_secret(const crypto::Keyring& ring, const crypto::Secret& secret, con
     return ring.seal_secret(secret, name);
 }
 
-Result<crypto::Secret> open_secret(const crypto::Keyring& ring, storage::Store& store, const std::string& name) {
+Result<crypto::Secret> open_secret(const crypto::Keyring& ring, storage::Store& store,
+                                   const std::string& name) {
     auto sealed = store.sealed_secret(name);
     if (!sealed) {
         return std::move(sealed).error();
@@ -44,12 +45,14 @@ Result<std::string> required_setting(storage::Store& store, const std::string& k
     return **v;
 }
 
-// Templates ship in the source tree's templates/; an installed kinvaultd looks in ../share/kinvault/templates.
+// Templates ship in the source tree's templates/; an installed kinvaultd looks in
+// ../share/kinvault/templates.
 std::string default_templates_dir() {
     std::error_code ec;
     const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (!ec) {
-        for (const auto& candidate : {exe.parent_path() / "../../templates", exe.parent_path() / "../share/kinvault/templates"}) {
+        for (const auto& candidate :
+             {exe.parent_path() / "../../templates", exe.parent_path() / "../share/kinvault/templates"}) {
             if (std::filesystem::is_directory(candidate, ec)) {
                 return std::filesystem::weakly_canonical(candidate, ec).string();
             }
@@ -63,7 +66,8 @@ std::string default_web_root() {
     std::error_code ec;
     const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (!ec) {
-        for (const auto& candidate : {exe.parent_path() / "../../daemon/web", exe.parent_path() / "../share/kinvault/web"}) {
+        for (const auto& candidate :
+             {exe.parent_path() / "../../daemon/web", exe.parent_path() / "../share/kinvault/web"}) {
             if (std::filesystem::is_directory(candidate, ec)) {
                 return std::filesystem::weakly_canonical(candidate, ec).string();
             }
@@ -107,9 +111,10 @@ Status initialise_in(const Paths& paths, const InitOptions& options, const crypt
 
 Status initialise_vault(const Paths& paths, const InitOptions& options, const crypto::Secret& unseal,
                         const crypto::Secret& admin_password, const Clock& clock) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(paths.keyring().c_str(), &st) == 0) {
-        return make_error(Errc::conflict, "a vault already exists at " + paths.data + "; it was left untouched");
+        return make_error(Errc::conflict,
+                          "a vault already exists at " + paths.data + "; it was left untouched");
     }
     const bool existed = ::stat(paths.data.c_str(), &st) == 0;
     if (existed && !directory_is_empty(paths.data)) {
@@ -139,7 +144,8 @@ Status initialise_in(const Paths& paths, const InitOptions& options, const crypt
                      const crypto::Secret& admin_password, const Clock& clock) {
     KV_TRY(services::Accounts::check_email(services::Accounts::normalise_email(options.admin_email)));
 
-    const auto method = options.key_file.empty() ? crypto::UnsealMethod::passphrase : crypto::UnsealMethod::key_file;
+    const auto method =
+        options.key_file.empty() ? crypto::UnsealMethod::passphrase : crypto::UnsealMethod::key_file;
     auto created = crypto::Keyring::create(method, unseal);
     if (!created) {
         return std::move(created).error();
@@ -211,7 +217,9 @@ Runtime::Runtime(const Settings& settings, const Clock& clock) : m_settings(sett
     m_paths.data = settings.get("data.dir");
 }
 
-Runtime::~Runtime() { stop_background(); }
+Runtime::~Runtime() {
+    stop_background();
+}
 
 void Runtime::start_background() {
     if (m_mailer) {
@@ -228,7 +236,8 @@ void Runtime::start_background() {
             lock.unlock();
             auto expired = m_signing->expire_due({"local", "kinvaultd sweep"});
             if (!expired) {
-                Poco::Logger::get("kinvault").warning("envelope expiry sweep failed: %s", expired.error().message);
+                Poco::Logger::get("kinvault")
+                    .warning("envelope expiry sweep failed: %s", expired.error().message);
             }
             lock.lock();
         }
@@ -279,8 +288,8 @@ Status Runtime::open(const crypto::Secret& unseal) {
     if (!origin || !seed) {
         return !origin ? std::move(origin).error() : std::move(seed).error();
     }
-    m_audit = std::make_unique<services::AuditLog>(*m_store, m_clock,
-                                                   crypto::CheckpointSigner::from_seed(*seed, *origin), *origin);
+    m_audit = std::make_unique<services::AuditLog>(
+        *m_store, m_clock, crypto::CheckpointSigner::from_seed(*seed, *origin), *origin);
     KV_TRY(m_audit->load());
     // Failure injection for the fail-closed tests: the audit log refuses every append.
     m_audit->inject_failure(m_settings.get("testing.fail_audit") == "1");
@@ -305,7 +314,8 @@ Status Runtime::open(const crypto::Secret& unseal) {
     gw.max_concurrency = static_cast<int>(m_settings.get_int("pdf.concurrency", 2));
     m_pdf = std::make_unique<pdf::PdfGateway>(gw);
 
-    m_limits.max_upload_bytes = static_cast<std::uint64_t>(m_settings.get_int("upload.max_bytes", 50ll << 20));
+    m_limits.max_upload_bytes =
+        static_cast<std::uint64_t>(m_settings.get_int("upload.max_bytes", 50ll << 20));
     services::SessionPolicy sessions;
     sessions.idle_seconds = m_settings.get_int("session.idle_seconds", sessions.idle_seconds);
     sessions.absolute_seconds = m_settings.get_int("session.absolute_seconds", sessions.absolute_seconds);
@@ -314,23 +324,24 @@ Status Runtime::open(const crypto::Secret& unseal) {
     logins.address_cap_per_hour = static_cast<int>(m_settings.get_int("login.address_cap_per_hour", 100));
 
     m_gate = std::make_unique<services::ReleaseGate>(*m_store, *m_keyring, m_clock);
-    m_accounts = std::make_unique<services::Accounts>(*m_store, *m_keyring, *m_audit, m_clock, sessions, logins);
+    m_accounts =
+        std::make_unique<services::Accounts>(*m_store, *m_keyring, *m_audit, m_clock, sessions, logins);
     m_notifier = std::make_unique<services::Notifier>(*m_store, *m_keyring, m_clock);
     if (auto practice = m_store->setting("practice.name"); practice && practice->has_value()) {
         m_notifier->set_practice_name(**practice);
     }
-    m_cases = std::make_unique<services::Cases>(*m_store, *m_keyring, *m_audit, *m_accounts, *m_gate, *m_notifier,
-                                                m_clock);
-    m_vault = std::make_unique<services::Vault>(*m_store, *m_blobs, *m_keyring, *m_audit, *m_gate, *m_pdf, m_clock,
-                                                m_limits);
+    m_cases = std::make_unique<services::Cases>(*m_store, *m_keyring, *m_audit, *m_accounts, *m_gate,
+                                                *m_notifier, m_clock);
+    m_vault = std::make_unique<services::Vault>(*m_store, *m_blobs, *m_keyring, *m_audit, *m_gate, *m_pdf,
+                                                m_clock, m_limits);
     auto orphans = m_vault->remove_orphans();
     if (!orphans) {
         return std::move(orphans).error();
     }
     m_orphans = *orphans;
 
-    // The practice keys for e-signing: the root CA issues signer certificates; the practice seal (made on first
-    // start if this vault predates it) seals executed documents and certificates of completion.
+    // The practice keys for e-signing: the root CA issues signer certificates; the practice seal (made on
+    // first start if this vault predates it) seals executed documents and certificates of completion.
     auto ca_key = open_secret(*m_keyring, *m_store, "ca.key");
     if (!ca_key) {
         return std::move(ca_key).error();
@@ -348,14 +359,15 @@ Status Runtime::open(const crypto::Secret& unseal) {
         if (!pair) {
             return std::move(pair).error();
         }
-        auto cert = crypto::issue_signer_certificate(keys.root, pair->public_key_pem,
-                                                     {keys.practice_name + " document seal", "", keys.practice_name},
-                                                     m_clock.now(), 3650);
+        auto cert = crypto::issue_signer_certificate(
+            keys.root, pair->public_key_pem, {keys.practice_name + " document seal", "", keys.practice_name},
+            m_clock.now(), 3650);
         if (!cert) {
             return std::move(cert).error();
         }
         KV_TRY(m_store->transaction([&]() -> Status {
-            KV_TRY(m_store->put_sealed_secret("seal.key", seal_secret(*m_keyring, pair->private_key_pem, "seal.key")));
+            KV_TRY(m_store->put_sealed_secret("seal.key",
+                                              seal_secret(*m_keyring, pair->private_key_pem, "seal.key")));
             return m_store->put_setting("seal.cert", *cert);
         }));
         keys.seal = crypto::CertifiedKey{std::move(pair->private_key_pem), *cert};
@@ -366,8 +378,8 @@ Status Runtime::open(const crypto::Secret& unseal) {
         }
         keys.seal = crypto::CertifiedKey{std::move(seal_key).value(), **seal_cert};
     }
-    m_signing = std::make_unique<services::Signing>(*m_store, *m_keyring, *m_audit, *m_accounts, *m_gate, *m_vault,
-                                                    *m_notifier, *m_pdf, m_clock, std::move(keys),
+    m_signing = std::make_unique<services::Signing>(*m_store, *m_keyring, *m_audit, *m_accounts, *m_gate,
+                                                    *m_vault, *m_notifier, *m_pdf, m_clock, std::move(keys),
                                                     m_settings.get("templates.dir", default_templates_dir()));
     m_consent = std::make_unique<services::Consent>(*m_store, *m_audit, *m_gate, m_clock);
     // A revocation takes effect at once; the case's clinician hears of it by e-mail (only a link, no names).
@@ -384,12 +396,13 @@ Status Runtime::open(const crypto::Secret& unseal) {
         if (!email) {
             return {};
         }
-        return m_notifier->queue("revocation", case_id,
-                                 services::Mail{*email, "A release of information was revoked",
-                                                "A release of information (" + roi_id +
-                                                    ") in one of your cases was revoked and no longer allows any "
-                                                    "release. Review the case's readiness in Kinvault:\n\n" +
-                                                    m_notifier->link("/clinician?case=" + case_id) + "\n"});
+        return m_notifier->queue(
+            "revocation", case_id,
+            services::Mail{*email, "A release of information was revoked",
+                           "A release of information (" + roi_id +
+                               ") in one of your cases was revoked and no longer allows any "
+                               "release. Review the case's readiness in Kinvault:\n\n" +
+                               m_notifier->link("/clinician?case=" + case_id) + "\n"});
     });
     m_consent->listen_to(*m_signing);
 
@@ -404,13 +417,15 @@ Status Runtime::open(const crypto::Secret& unseal) {
         mail.password = crypto::secret_from_env("KINVAULT_MAIL_PASSWORD");
         mail.poll_seconds = static_cast<int>(m_settings.get_int("mail.poll_seconds", 5));
         mail.max_attempts = static_cast<int>(m_settings.get_int("mail.max_attempts", 8));
-        m_mailer = std::make_unique<services::Mailer>(*m_store, *m_notifier, *m_audit, m_clock, std::move(mail));
+        m_mailer =
+            std::make_unique<services::Mailer>(*m_store, *m_notifier, *m_audit, m_clock, std::move(mail));
     }
 
     http::ApiOptions api_options;
     api_options.public_url = m_settings.get("server.public_url");
     api_options.web_root = m_settings.get("web.root", default_web_root());
-    m_api = std::make_unique<http::Api>(http::ServiceSet{*m_accounts, *m_cases, *m_vault, *m_audit, *m_signing, *m_consent}, api_options);
+    m_api = std::make_unique<http::Api>(
+        http::ServiceSet{*m_accounts, *m_cases, *m_vault, *m_audit, *m_signing, *m_consent}, api_options);
     return {};
 }
 

@@ -23,8 +23,8 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <string>
+#include <thread>
 
 namespace kinvault::app {
 
@@ -41,14 +41,15 @@ struct InitOptions {
     std::string admin_email;
     std::string admin_name{"Clinician"};
     std::string practice_name{"Kinvault Practice"};
-    std::string key_file;                  // unseal with this key file (created if missing), else a passphrase
-    std::vector<std::string> tls_names;    // extra DNS names for the TLS certificate
+    std::string key_file;               // unseal with this key file (created if missing), else a passphrase
+    std::vector<std::string> tls_names; // extra DNS names for the TLS certificate
 };
 
 // Creates the data directory, key hierarchy, practice root CA, TLS certificate, audit signing key and the
 // first clinician account. Refuses to touch an existing vault.
-[[nodiscard]] Status initialise_vault(const Paths& paths, const InitOptions& options, const crypto::Secret& unseal,
-                                      const crypto::Secret& admin_password, const Clock& clock);
+[[nodiscard]] Status initialise_vault(const Paths& paths, const InitOptions& options,
+                                      const crypto::Secret& unseal, const crypto::Secret& admin_password,
+                                      const Clock& clock);
 
 class Runtime {
 public:

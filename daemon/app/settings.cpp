@@ -20,7 +20,8 @@ std::string Settings::env_name(const std::string& key) {
 
 bool Settings::load_file(const std::string& path, std::string& error) {
     try {
-        Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> cfg(new Poco::Util::PropertyFileConfiguration(path));
+        Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> cfg(
+            new Poco::Util::PropertyFileConfiguration(path));
         std::vector<std::string> stack{""};
         while (!stack.empty()) {
             const std::string prefix = stack.back();
@@ -72,8 +73,8 @@ std::int64_t Settings::get_int(const std::string& key, std::int64_t fallback) co
         used = 0;
     }
     if (used != v.size() || used == 0) {
-        throw std::invalid_argument("setting " + key + " (" + env_name(key) + ") must be a whole number, not '" + v +
-                                    "'");
+        throw std::invalid_argument("setting " + key + " (" + env_name(key) +
+                                    ") must be a whole number, not '" + v + "'");
     }
     return n;
 }

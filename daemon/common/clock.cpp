@@ -7,7 +7,8 @@
 namespace kinvault {
 
 UnixTime SystemClock::now() const {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -48,8 +49,8 @@ bool parse_utc(const std::string& text, UnixTime& out) {
     } else {
         return false;
     }
-    if (y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || h < 0 ||
-        mi < 0 || s < 0) {
+    if (y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 ||
+        h < 0 || mi < 0 || s < 0) {
         return false;
     }
     std::tm tm{};

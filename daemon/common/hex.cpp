@@ -28,7 +28,8 @@ std::string encode64(const std::uint8_t* data, std::size_t size, const char* alp
     out.reserve((size + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 3 <= size; i += 3) {
-        const std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
+        const std::uint32_t v =
+            (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
         out.push_back(alphabet[(v >> 18) & 63]);
         out.push_back(alphabet[(v >> 12) & 63]);
         out.push_back(alphabet[(v >> 6) & 63]);
@@ -127,11 +128,17 @@ std::optional<Bytes> from_hex(std::string_view text) {
     return out;
 }
 
-std::string to_base64(const std::uint8_t* data, std::size_t size) { return encode64(data, size, k_b64, true); }
-std::optional<Bytes> from_base64(std::string_view text) { return decode64(text, k_b64, true); }
+std::string to_base64(const std::uint8_t* data, std::size_t size) {
+    return encode64(data, size, k_b64, true);
+}
+std::optional<Bytes> from_base64(std::string_view text) {
+    return decode64(text, k_b64, true);
+}
 std::string to_base64url(const std::uint8_t* data, std::size_t size) {
     return encode64(data, size, k_b64url, false);
 }
-std::optional<Bytes> from_base64url(std::string_view text) { return decode64(text, k_b64url, false); }
+std::optional<Bytes> from_base64url(std::string_view text) {
+    return decode64(text, k_b64url, false);
+}
 
 } // namespace kinvault

@@ -10,20 +10,20 @@ namespace kinvault {
 
 // Error codes are transport-neutral; the HTTP layer maps them to statuses in one place (http/errors.cpp).
 enum class Errc {
-    invalid_input,        // the request is malformed or a field is wrong
-    not_found,            // no such object, or the caller may not know it exists (same answer on purpose)
-    unauthenticated,      // no valid session or wrong credentials
-    second_factor,        // password right, a TOTP code is needed (or was wrong)
-    forbidden,            // authenticated but the role may not perform the action (never for object reads)
-    conflict,             // state does not allow the action (e.g. already accepted)
-    payload_too_large,    // upload over the configured limit
-    unsupported_media,    // not a PDF
-    unprocessable,        // a PDF we refuse: malformed, encrypted, too deep, too slow
-    integrity,            // stored data failed authentication (tampered, truncated, reordered)
-    rate_limited,         // too many attempts
-    gone,                 // expired invitation or link
-    unavailable,          // a dependency (audit log, worker) cannot serve; fail closed
-    internal,             // a bug or an unexpected library error
+    invalid_input,     // the request is malformed or a field is wrong
+    not_found,         // no such object, or the caller may not know it exists (same answer on purpose)
+    unauthenticated,   // no valid session or wrong credentials
+    second_factor,     // password right, a TOTP code is needed (or was wrong)
+    forbidden,         // authenticated but the role may not perform the action (never for object reads)
+    conflict,          // state does not allow the action (e.g. already accepted)
+    payload_too_large, // upload over the configured limit
+    unsupported_media, // not a PDF
+    unprocessable,     // a PDF we refuse: malformed, encrypted, too deep, too slow
+    integrity,         // stored data failed authentication (tampered, truncated, reordered)
+    rate_limited,      // too many attempts
+    gone,              // expired invitation or link
+    unavailable,       // a dependency (audit log, worker) cannot serve; fail closed
+    internal,          // a bug or an unexpected library error
 };
 
 [[nodiscard]] const char* errc_name(Errc code) noexcept;

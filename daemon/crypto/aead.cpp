@@ -15,10 +15,9 @@ Bytes aead_seal(const Secret& key, const std::uint8_t* plaintext, std::size_t si
     Bytes out(nonce_size + size + crypto_aead_xchacha20poly1305_ietf_ABYTES);
     randombytes_buf(out.data(), nonce_size);
     unsigned long long written = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        out.data() + nonce_size, &written, plaintext, size,
-        reinterpret_cast<const unsigned char*>(associated_data.data()), associated_data.size(), nullptr,
-        out.data(), key.data());
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + nonce_size, &written, plaintext, size,
+                                               reinterpret_cast<const unsigned char*>(associated_data.data()),
+                                               associated_data.size(), nullptr, out.data(), key.data());
     out.resize(nonce_size + written);
     return out;
 }
@@ -40,7 +39,8 @@ Result<Secret> aead_open(const Secret& key, const std::uint8_t* sealed, std::siz
             out.data(), &written, nullptr, sealed + nonce_size, size - nonce_size,
             reinterpret_cast<const unsigned char*>(associated_data.data()), associated_data.size(), sealed,
             key.data()) != 0) {
-        return make_error(Errc::integrity, "sealed value failed authentication (tampered, or bound elsewhere)");
+        return make_error(Errc::integrity,
+                          "sealed value failed authentication (tampered, or bound elsewhere)");
     }
     return out;
 }
@@ -59,10 +59,11 @@ Result<std::string> aead_open_text(const Secret& key, const std::uint8_t* sealed
     std::string out(size - nonce_size - tag_size, '\0');
     unsigned long long written = 0;
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-            reinterpret_cast<unsigned char*>(out.data()), &written, nullptr, sealed + nonce_size, size - nonce_size,
-            reinterpret_cast<const unsigned char*>(associated_data.data()), associated_data.size(), sealed,
-            key.data()) != 0) {
-        return make_error(Errc::integrity, "sealed value failed authentication (tampered, or bound elsewhere)");
+            reinterpret_cast<unsigned char*>(out.data()), &written, nullptr, sealed + nonce_size,
+            size - nonce_size, reinterpret_cast<const unsigned char*>(associated_data.data()),
+            associated_data.size(), sealed, key.data()) != 0) {
+        return make_error(Errc::integrity,
+                          "sealed value failed authentication (tampered, or bound elsewhere)");
     }
     out.resize(written);
     return out;

@@ -20,8 +20,8 @@ inline constexpr std::size_t k_key_size = 32;
                                        std::string_view associated_data);
 // For values that are confidential at rest but not secrets in memory (names, titles, consent records): opens
 // into an ordinary string, skipping the guarded allocation a Secret costs (it dominated listing time).
-[[nodiscard]] Result<std::string> aead_open_text(const Secret& key, const std::uint8_t* sealed, std::size_t size,
-                                                 std::string_view associated_data);
+[[nodiscard]] Result<std::string> aead_open_text(const Secret& key, const std::uint8_t* sealed,
+                                                 std::size_t size, std::string_view associated_data);
 [[nodiscard]] inline Result<Secret> aead_open(const Secret& key, const Bytes& sealed,
                                               std::string_view associated_data) {
     return aead_open(key, sealed.data(), sealed.size(), associated_data);

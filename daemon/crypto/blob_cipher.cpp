@@ -35,8 +35,8 @@ struct BlobEncryptor::State {
     bool emit(unsigned char tag) {
         unsigned long long len = 0;
         crypto_secretstream_xchacha20poly1305_push(&st, out.data(), &len, buffer.data(), filled,
-                                                   reinterpret_cast<const unsigned char*>(ad.data()), ad.size(),
-                                                   tag);
+                                                   reinterpret_cast<const unsigned char*>(ad.data()),
+                                                   ad.size(), tag);
         filled = 0;
         if (!sink(out.data(), static_cast<std::size_t>(len))) {
             failed = true;
@@ -61,7 +61,9 @@ BlobEncryptor::BlobEncryptor(const Secret& data_key, std::string associated_data
     }
 }
 
-BlobEncryptor::~BlobEncryptor() { sodium_memzero(&m_state->st, sizeof m_state->st); }
+BlobEncryptor::~BlobEncryptor() {
+    sodium_memzero(&m_state->st, sizeof m_state->st);
+}
 
 bool BlobEncryptor::write(const std::uint8_t* data, std::size_t size) {
     State& s = *m_state;
@@ -108,8 +110,9 @@ struct BlobDecryptor::State {
         if (crypto_secretstream_xchacha20poly1305_pull(&st, plain.data(), &out_len, &tag, c, len,
                                                        reinterpret_cast<const unsigned char*>(ad.data()),
                                                        ad.size()) != 0) {
-            return make_error(Errc::integrity, "stored document chunk " + std::to_string(chunk_index) +
-                                                   " failed authentication (modified, reordered or misplaced)");
+            return make_error(Errc::integrity,
+                              "stored document chunk " + std::to_string(chunk_index) +
+                                  " failed authentication (modified, reordered or misplaced)");
         }
         ++chunk_index;
         if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
@@ -132,7 +135,9 @@ BlobDecryptor::BlobDecryptor(const Secret& data_key, std::string associated_data
     m_state->key = data_key.clone();
 }
 
-BlobDecryptor::~BlobDecryptor() { sodium_memzero(&m_state->st, sizeof m_state->st); }
+BlobDecryptor::~BlobDecryptor() {
+    sodium_memzero(&m_state->st, sizeof m_state->st);
+}
 
 Status BlobDecryptor::feed(const std::uint8_t* data, std::size_t size) {
     State& s = *m_state;

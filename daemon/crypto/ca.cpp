@@ -12,9 +12,9 @@
 #include <botan/pubkey.h>
 #include <botan/x509_ca.h>
 #include <botan/x509_ext.h>
+#include <botan/x509_key.h>
 #include <botan/x509cert.h>
 #include <botan/x509self.h>
-#include <botan/x509_key.h>
 
 #include <chrono>
 #include <cstring>
@@ -27,7 +27,8 @@ Secret pem_encode_secret(const std::uint8_t* der, std::size_t size, std::string_
     ensure_sodium();
     const std::size_t b64_len = sodium_base64_encoded_len(size, sodium_base64_VARIANT_ORIGINAL);
     Secret b64(b64_len);
-    sodium_bin2base64(reinterpret_cast<char*>(b64.data()), b64_len, der, size, sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(reinterpret_cast<char*>(b64.data()), b64_len, der, size,
+                      sodium_base64_VARIANT_ORIGINAL);
     const std::size_t text_len = b64_len - 1; // without the terminating NUL
     const std::string begin = "-----BEGIN " + std::string(label) + "-----\n";
     const std::string end = "-----END " + std::string(label) + "-----\n";
@@ -78,9 +79,10 @@ std::vector<std::uint8_t> subject_public_key_bits(const Botan::Public_Key& key) 
     return key.public_key_bits();
 }
 
-Result<Botan::X509_Certificate> sign_certificate(const CertifiedKey& root, const Botan::Public_Key& subject_key,
-                                                 const Botan::X509_DN& subject_dn, Botan::Extensions extensions,
-                                                 UnixTime now, int days) {
+Result<Botan::X509_Certificate> sign_certificate(const CertifiedKey& root,
+                                                 const Botan::Public_Key& subject_key,
+                                                 const Botan::X509_DN& subject_dn,
+                                                 Botan::Extensions extensions, UnixTime now, int days) {
     Botan::AutoSeeded_RNG rng;
     const Botan::X509_Certificate root_cert(
         std::vector<std::uint8_t>(root.certificate_pem.begin(), root.certificate_pem.end()));
@@ -89,7 +91,8 @@ Result<Botan::X509_Certificate> sign_certificate(const CertifiedKey& root, const
     std::unique_ptr<Botan::PK_Signer> signer(Botan::choose_sig_format(*root_key, rng, "SHA-256", sig_algo));
 
     const std::vector<std::uint8_t> spki = Botan::X509::BER_encode(subject_key);
-    extensions.add(new Botan::Cert_Extension::Subject_Key_ID(key_id_of(subject_public_key_bits(subject_key))));
+    extensions.add(
+        new Botan::Cert_Extension::Subject_Key_ID(key_id_of(subject_public_key_bits(subject_key))));
     extensions.add(new Botan::Cert_Extension::Authority_Key_ID(root_cert.subject_key_id()));
 
     // Back-date by five minutes so a verifier whose clock lags slightly still accepts a fresh certificate.
@@ -129,8 +132,10 @@ Result<CertifiedKey> create_root_ca(const std::string& practice_name, UnixTime n
     }
 }
 
-Result<CertifiedKey> issue_tls_certificate(const CertifiedKey& root, const std::vector<std::string>& dns_names,
-                                           const std::vector<std::string>& ip_addresses, UnixTime now, int days) {
+Result<CertifiedKey> issue_tls_certificate(const CertifiedKey& root,
+                                           const std::vector<std::string>& dns_names,
+                                           const std::vector<std::string>& ip_addresses, UnixTime now,
+                                           int days) {
     try {
         Botan::AutoSeeded_RNG rng;
         const Botan::ECDSA_PrivateKey key(rng, Botan::EC_Group("secp256r1"));
@@ -173,12 +178,13 @@ Result<std::string> issue_signer_certificate(const CertifiedKey& root, const std
         ext.add(new Botan::Cert_Extension::Key_Usage(
                     Botan::Key_Constraints(Botan::DIGITAL_SIGNATURE | Botan::NON_REPUDIATION)),
                 true);
-        // emailProtection and Adobe's/ETSI document-signing purposes (1.3.6.1.5.5.7.3.36 is id-kp-documentSigning,
-        // RFC 9336).
+        // emailProtection and Adobe's/ETSI document-signing purposes (1.3.6.1.5.5.7.3.36 is
+        // id-kp-documentSigning, RFC 9336).
         ext.add(new Botan::Cert_Extension::Extended_Key_Usage(
             {Botan::OID::from_string("PKIX.EmailProtection"), Botan::OID("1.3.6.1.5.5.7.3.36")}));
         if (!subject.email.empty()) {
-            ext.add(new Botan::Cert_Extension::Subject_Alternative_Name(Botan::AlternativeName(subject.email)));
+            ext.add(
+                new Botan::Cert_Extension::Subject_Alternative_Name(Botan::AlternativeName(subject.email)));
         }
         auto cert = sign_certificate(root, *key, dn, ext, now, days);
         if (!cert) {
@@ -192,7 +198,8 @@ Result<std::string> issue_signer_certificate(const CertifiedKey& root, const std
 
 Result<std::string> certificate_fingerprint(const std::string& certificate_pem) {
     try {
-        const Botan::X509_Certificate cert(std::vector<std::uint8_t>(certificate_pem.begin(), certificate_pem.end()));
+        const Botan::X509_Certificate cert(
+            std::vector<std::uint8_t>(certificate_pem.begin(), certificate_pem.end()));
         return cert.fingerprint("SHA-256");
     } catch (const std::exception& e) {
         return make_error(Errc::invalid_input, std::string("not a certificate: ") + e.what());

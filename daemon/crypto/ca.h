@@ -44,8 +44,10 @@ struct SubjectName {
 // A document-signing certificate for one signer (digitalSignature + nonRepudiation, emailProtection and
 // documentSigning EKUs). The caller passes the signer's public key (PEM) so the key can be generated and
 // wrapped elsewhere.
-[[nodiscard]] Result<std::string> issue_signer_certificate(const CertifiedKey& root, const std::string& public_key_pem,
-                                                           const SubjectName& subject, UnixTime now, int days);
+[[nodiscard]] Result<std::string> issue_signer_certificate(const CertifiedKey& root,
+                                                           const std::string& public_key_pem,
+                                                           const SubjectName& subject, UnixTime now,
+                                                           int days);
 
 // SHA-256 fingerprint of a certificate's DER, as colon-separated upper-case hex (as openssl prints it).
 [[nodiscard]] Result<std::string> certificate_fingerprint(const std::string& certificate_pem);

@@ -16,7 +16,9 @@ namespace {
 
 constexpr std::string_view k_root_ad = "kinvault:root-key:v1";
 
-std::string kek_ad(std::uint32_t version) { return "kinvault:kek:v" + std::to_string(version); }
+std::string kek_ad(std::uint32_t version) {
+    return "kinvault:kek:v" + std::to_string(version);
+}
 
 std::string data_key_ad(std::string_view context, std::uint32_t kek_version) {
     return "kinvault:data-key:" + std::string(context) + ":k" + std::to_string(kek_version);
@@ -33,8 +35,8 @@ Result<Secret> derive_unseal_key(const KeyringRecord& record, const Secret& unse
         }
         // Domain-separate the raw key file from any other use of the same bytes.
         Secret out(k_key_size);
-        crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>("kinvault-unseal"), 15,
-                           unseal_secret.data(), unseal_secret.size());
+        crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>("kinvault-unseal"),
+                           15, unseal_secret.data(), unseal_secret.size());
         return out;
     }
     if (record.salt.size() != crypto_pwhash_SALTBYTES) {
@@ -140,7 +142,7 @@ Result<Secret> read_key_file(const std::string& path) {
     if (fd < 0) {
         return make_error(Errc::invalid_input, "cannot open key file " + path + ": " + std::strerror(errno));
     }
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
         return make_error(Errc::invalid_input, "key file " + path + " is not a regular file");
@@ -175,8 +177,8 @@ Result<Secret> read_key_file(const std::string& path) {
     }
     Secret decoded(k_key_size);
     std::size_t decoded_len = 0;
-    if (sodium_base642bin(decoded.data(), decoded.size(), reinterpret_cast<const char*>(raw.data()), len, nullptr,
-                          &decoded_len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+    if (sodium_base642bin(decoded.data(), decoded.size(), reinterpret_cast<const char*>(raw.data()), len,
+                          nullptr, &decoded_len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0 ||
         decoded_len != k_key_size) {
         return make_error(Errc::invalid_input, "key file " + path + " must hold 32 bytes (raw or base64)");
     }
@@ -194,7 +196,8 @@ Status create_key_file(const std::string& path) {
                       sodium_base64_VARIANT_ORIGINAL);
     const std::size_t len = text.size() - 1;
     text.data()[len] = '\n';
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    const bool ok =
+        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
     ::close(fd);
     if (!ok) {
         return make_error(Errc::unavailable, "cannot write key file " + path);
@@ -247,7 +250,8 @@ Result<Keyring> Keyring::unseal(const KeyringRecord& record, const Secret& unsea
     for (const auto& [version, wrapped] : record.wrapped_keks) {
         auto kek = aead_open(ring.m_root, wrapped, kek_ad(version));
         if (!kek) {
-            return make_error(Errc::integrity, "key-encryption key v" + std::to_string(version) + " is damaged");
+            return make_error(Errc::integrity,
+                              "key-encryption key v" + std::to_string(version) + " is damaged");
         }
         ring.m_keks.emplace(version, std::move(kek).value());
         ring.m_current = std::max(ring.m_current, version);
@@ -296,8 +300,9 @@ Result<Secret> Keyring::open_secret(const Bytes& sealed, std::string_view contex
 Bytes Keyring::seal_field(std::string_view plaintext, std::string_view context) const {
     Bytes out;
     put_u32(out, m_current);
-    const Bytes sealed = aead_seal(m_keks.at(m_current), reinterpret_cast<const std::uint8_t*>(plaintext.data()),
-                                   plaintext.size(), field_ad(context, m_current));
+    const Bytes sealed =
+        aead_seal(m_keks.at(m_current), reinterpret_cast<const std::uint8_t*>(plaintext.data()),
+                  plaintext.size(), field_ad(context, m_current));
     out.insert(out.end(), sealed.begin(), sealed.end());
     return out;
 }

@@ -48,7 +48,7 @@ class Keyring {
 public:
     // Creates a new hierarchy: fresh root key and KEK version 1.
     [[nodiscard]] static Result<std::pair<Keyring, KeyringRecord>> create(UnsealMethod method,
-                                                                           const Secret& unseal_secret);
+                                                                          const Secret& unseal_secret);
     // Opens an existing hierarchy; a wrong passphrase or key file gives Errc::unauthenticated.
     [[nodiscard]] static Result<Keyring> unseal(const KeyringRecord& record, const Secret& unseal_secret);
 

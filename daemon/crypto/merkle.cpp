@@ -18,8 +18,8 @@ constexpr unsigned k_first_stored_level = 4;
 thread_local std::uint64_t t_node_hashes = 0;
 
 // Leaves and nodes are a few dozen bytes: libsodium's SHA-256 keeps its state on the stack, so there is no
-// per-call allocation and no per-thread hash object whose destruction could outlive the crypto library at exit
-// (a thread_local Botan hasher did, when the server's pool threads ended after Botan's allocator).
+// per-call allocation and no per-thread hash object whose destruction could outlive the crypto library at
+// exit (a thread_local Botan hasher did, when the server's pool threads ended after Botan's allocator).
 struct SmallHasher {
     crypto_hash_sha256_state st{};
     SmallHasher() { crypto_hash_sha256_init(&st); }

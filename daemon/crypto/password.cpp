@@ -34,8 +34,8 @@ Status check_password_policy(const Secret& password, const PasswordPolicy& polic
         }
     }
     if (code_points < policy.min_length) {
-        return make_error(Errc::invalid_input,
-                          "the password must be at least " + std::to_string(policy.min_length) + " characters");
+        return make_error(Errc::invalid_input, "the password must be at least " +
+                                                   std::to_string(policy.min_length) + " characters");
     }
     if (password.size() > policy.max_length) {
         return make_error(Errc::invalid_input, "the password is too long");
@@ -46,8 +46,8 @@ Status check_password_policy(const Secret& password, const PasswordPolicy& polic
 Result<std::string> hash_password(const Secret& password) {
     ensure_sodium();
     char out[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str(out, reinterpret_cast<const char*>(password.data()), password.size(), k_ops, k_mem) !=
-        0) {
+    if (crypto_pwhash_str(out, reinterpret_cast<const char*>(password.data()), password.size(), k_ops,
+                          k_mem) != 0) {
         return make_error(Errc::unavailable, "not enough memory to hash the password");
     }
     return std::string(out);

@@ -13,7 +13,9 @@ Sha256::~Sha256() = default;
 Sha256::Sha256(Sha256&&) noexcept = default;
 Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
-void Sha256::update(const std::uint8_t* data, std::size_t size) { m_impl->hash->update(data, size); }
+void Sha256::update(const std::uint8_t* data, std::size_t size) {
+    m_impl->hash->update(data, size);
+}
 
 Digest Sha256::finish() {
     Digest out{};

@@ -34,8 +34,12 @@ private:
 };
 
 [[nodiscard]] Digest sha256(const std::uint8_t* data, std::size_t size);
-[[nodiscard]] inline Digest sha256(const Bytes& data) { return sha256(data.data(), data.size()); }
+[[nodiscard]] inline Digest sha256(const Bytes& data) {
+    return sha256(data.data(), data.size());
+}
 [[nodiscard]] Digest sha256(std::string_view text);
-[[nodiscard]] inline std::string to_hex(const Digest& d) { return kinvault::to_hex(d.data(), d.size()); }
+[[nodiscard]] inline std::string to_hex(const Digest& d) {
+    return kinvault::to_hex(d.data(), d.size());
+}
 
 } // namespace kinvault::crypto

@@ -30,8 +30,9 @@ std::string hotp(const Bytes& secret, std::uint64_t counter, const TotpParams& p
     mac->update(msg, sizeof msg);
     const Botan::secure_vector<std::uint8_t> h = mac->final();
     const std::size_t offset = h.back() & 0x0f;
-    const std::uint32_t bin = ((std::uint32_t{h[offset]} & 0x7f) << 24) | (std::uint32_t{h[offset + 1]} << 16) |
-                              (std::uint32_t{h[offset + 2]} << 8) | std::uint32_t{h[offset + 3]};
+    const std::uint32_t bin = ((std::uint32_t{h[offset]} & 0x7f) << 24) |
+                              (std::uint32_t{h[offset + 1]} << 16) | (std::uint32_t{h[offset + 2]} << 8) |
+                              std::uint32_t{h[offset + 3]};
     std::uint32_t mod = 1;
     for (int i = 0; i < params.digits; ++i) {
         mod *= 10;

@@ -21,8 +21,9 @@ struct TotpParams {
 
 // Accepts codes from one step before to one step after `now` (RFC 6238 section 5.2), but never a step at
 // or before `last_used_step`, so each code works once. Returns the matched step.
-[[nodiscard]] std::optional<std::int64_t> totp_verify(const Bytes& secret, const std::string& code, UnixTime now,
-                                                      std::int64_t last_used_step, const TotpParams& params = {});
+[[nodiscard]] std::optional<std::int64_t> totp_verify(const Bytes& secret, const std::string& code,
+                                                      UnixTime now, std::int64_t last_used_step,
+                                                      const TotpParams& params = {});
 
 // RFC 4648 base32 (as authenticator apps expect in otpauth:// URIs).
 [[nodiscard]] std::string base32_encode(const Bytes& data);

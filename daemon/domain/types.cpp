@@ -48,13 +48,25 @@ std::optional<E> parse_in(const std::array<std::pair<E, std::string_view>, N>& t
 
 } // namespace
 
-std::string_view to_string(Role r) { return name_of(k_roles, r); }
-std::string_view to_string(DocType t) { return name_of(k_doc_types, t); }
-std::string_view to_string(ProcessMode m) { return m == ProcessMode::open ? "open" : "closed"; }
-std::string_view to_string(AccountKind k) { return k == AccountKind::clinician ? "clinician" : "member"; }
+std::string_view to_string(Role r) {
+    return name_of(k_roles, r);
+}
+std::string_view to_string(DocType t) {
+    return name_of(k_doc_types, t);
+}
+std::string_view to_string(ProcessMode m) {
+    return m == ProcessMode::open ? "open" : "closed";
+}
+std::string_view to_string(AccountKind k) {
+    return k == AccountKind::clinician ? "clinician" : "member";
+}
 
-std::optional<Role> parse_role(std::string_view text) { return parse_in(k_roles, text); }
-std::optional<DocType> parse_doc_type(std::string_view text) { return parse_in(k_doc_types, text); }
+std::optional<Role> parse_role(std::string_view text) {
+    return parse_in(k_roles, text);
+}
+std::optional<DocType> parse_doc_type(std::string_view text) {
+    return parse_in(k_doc_types, text);
+}
 std::optional<ProcessMode> parse_process_mode(std::string_view text) {
     if (text == "open") {
         return ProcessMode::open;

@@ -26,9 +26,9 @@ struct ServiceSet {
 };
 
 struct ApiOptions {
-    std::string public_url;   // e.g. https://localhost:8443 (invitation links)
+    std::string public_url; // e.g. https://localhost:8443 (invitation links)
     std::string version{"0.1.0"};
-    std::string web_root;     // directory of the browser pages; empty: none
+    std::string web_root; // directory of the browser pages; empty: none
 };
 
 class Api {
@@ -49,8 +49,8 @@ private:
     void add_case_routes();
     void add_document_routes();
     void add_audit_routes();
-    void add_envelope_routes();  // api_envelopes.cpp (e-signing)
-    void add_consent_routes();   // api_consent.cpp (ROIs, court orders, readiness, letters, disclosures)
+    void add_envelope_routes(); // api_envelopes.cpp (e-signing)
+    void add_consent_routes();  // api_consent.cpp (ROIs, court orders, readiness, letters, disclosures)
 
     ServiceSet m_s;
     ApiOptions m_options;
@@ -59,7 +59,8 @@ private:
 
 // Builds the Poco handler factory: routing, authentication, CSRF for cookie sessions, security headers,
 // one log line per request (method, route, status, latency; never ids of documents' contents or secrets).
-[[nodiscard]] Poco::Net::HTTPRequestHandlerFactory* make_handler_factory(Api& api, std::uint64_t max_upload_bytes);
+[[nodiscard]] Poco::Net::HTTPRequestHandlerFactory* make_handler_factory(Api& api,
+                                                                         std::uint64_t max_upload_bytes);
 
 inline constexpr const char* k_session_cookie = "__Host-kinvault";
 

@@ -25,8 +25,9 @@ Poco::JSON::Array::Ptr hashes(const std::vector<crypto::Hash>& proof) {
 
 bool clinician_only(Exchange& ex, services::AuditLog& audit) {
     if (!ex.who().is_clinician()) {
-        (void)audit.append({ex.who().user_id, "audit.read", "", "", "deny", "the audit log is for clinicians", ""},
-                           ex.info());
+        (void)audit.append(
+            {ex.who().user_id, "audit.read", "", "", "deny", "the audit log is for clinicians", ""},
+            ex.info());
         ex.send_error(Errc::forbidden, "The audit log is open to the practice's clinicians.");
         return false;
     }

@@ -34,7 +34,8 @@ void Api::add_case_routes() {
         if (!body) {
             return;
         }
-        auto c = m_s.cases.create(ex.who(), get_string(body, "name"), get_string(body, "mode", "closed"), ex.info());
+        auto c = m_s.cases.create(ex.who(), get_string(body, "name"), get_string(body, "mode", "closed"),
+                                  ex.info());
         if (!c) {
             ex.send_error(c.error());
             return;

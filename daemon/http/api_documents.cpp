@@ -47,9 +47,11 @@ void receive_upload(Exchange& ex, services::Vault& vault, services::UploadReques
         in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
         const std::streamsize n = in.gcount();
         if (n > 0) {
-            Status st = (*upload)->write(reinterpret_cast<const std::uint8_t*>(buf.data()), static_cast<std::size_t>(n));
+            Status st = (*upload)->write(reinterpret_cast<const std::uint8_t*>(buf.data()),
+                                         static_cast<std::size_t>(n));
             if (!st) {
-                // Stop reading: the rest of the body is not wanted, so the connection closes after the answer.
+                // Stop reading: the rest of the body is not wanted, so the connection closes after the
+                // answer.
                 ex.response.setKeepAlive(false);
                 ex.send_error(st.error());
                 return;
@@ -173,7 +175,8 @@ void Api::add_document_routes() {
             try {
                 std::size_t sent = 0;
                 while (sent < n) {
-                    const int w = socket.sendBytes(d + sent, static_cast<int>(std::min<std::size_t>(n - sent, 1 << 20)));
+                    const int w = socket.sendBytes(
+                        d + sent, static_cast<int>(std::min<std::size_t>(n - sent, 1 << 20)));
                     if (w <= 0) {
                         return false;
                     }

@@ -14,7 +14,9 @@ namespace {
 
 using services::Envelope;
 
-std::string kind_name(pdf::FieldKind k) { return std::string(pdf::field_kind_name(k)); }
+std::string kind_name(pdf::FieldKind k) {
+    return std::string(pdf::field_kind_name(k));
+}
 
 Poco::JSON::Object::Ptr envelope_json(const Envelope& e, const std::string& my_slot, bool full) {
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object();
@@ -201,7 +203,9 @@ services::SignAct sign_act(const Poco::JSON::Object::Ptr& body) {
 } // namespace
 
 void Api::add_envelope_routes() {
-    auto viewer_slot = [this](const services::Principal& who, const Envelope& e) { return m_s.signing.slot_of(who, e); };
+    auto viewer_slot = [this](const services::Principal& who, const Envelope& e) {
+        return m_s.signing.slot_of(who, e);
+    };
     auto send_envelope = [this, viewer_slot](Exchange& ex, int status, const Result<Envelope>& e) {
         if (!e) {
             ex.send_error(e.error());
@@ -209,8 +213,8 @@ void Api::add_envelope_routes() {
         }
         const std::string slot = viewer_slot(ex.who(), *e);
         auto access = m_s.cases.show(ex.who(), e->case_id, ex.info());
-        const bool clinician =
-            access && std::find(access->my_roles.begin(), access->my_roles.end(), "clinician") != access->my_roles.end();
+        const bool clinician = access && std::find(access->my_roles.begin(), access->my_roles.end(),
+                                                   "clinician") != access->my_roles.end();
         ex.send_json(status, envelope_json(*e, slot, clinician));
     };
 
@@ -297,8 +301,9 @@ void Api::add_envelope_routes() {
             if (body->has("signers")) {
                 for (const auto& v : *body->getArray("signers")) {
                     const auto so = v.extract<Poco::JSON::Object::Ptr>();
-                    r.signers.push_back({get_string(so, "slot"), get_string(so, "party"), get_string(so, "capacity"),
-                                         get_string(so, "authority"), so->optValue<int>("group", 1)});
+                    r.signers.push_back({get_string(so, "slot"), get_string(so, "party"),
+                                         get_string(so, "capacity"), get_string(so, "authority"),
+                                         so->optValue<int>("group", 1)});
                 }
             }
             if (body->has("fields")) {
@@ -335,14 +340,17 @@ void Api::add_envelope_routes() {
         if (!body) {
             return;
         }
-        send_envelope(ex, 200, m_s.signing.void_envelope(ex.who(), ex.param("env"), get_string(body, "reason"), ex.info()));
+        send_envelope(
+            ex, 200,
+            m_s.signing.void_envelope(ex.who(), ex.param("env"), get_string(body, "reason"), ex.info()));
     });
     m_router.add("POST", "/api/v1/envelopes/{env}/decline", [this, send_envelope](Exchange& ex) {
         auto body = ex.json_body();
         if (!body) {
             return;
         }
-        send_envelope(ex, 200, m_s.signing.decline(ex.who(), ex.param("env"), get_string(body, "reason"), ex.info()));
+        send_envelope(ex, 200,
+                      m_s.signing.decline(ex.who(), ex.param("env"), get_string(body, "reason"), ex.info()));
     });
 
     m_router.add("GET", "/api/v1/envelopes/{env}/document", [this](Exchange& ex) {
@@ -367,8 +375,8 @@ void Api::add_envelope_routes() {
             return;
         }
         const bool accept = body->has("accept") && body->getValue<bool>("accept");
-        Status st = m_s.signing.consent(ex.who(), ex.param("env"), get_string(body, "disclosure_version"), accept,
-                                        ex.info());
+        Status st = m_s.signing.consent(ex.who(), ex.param("env"), get_string(body, "disclosure_version"),
+                                        accept, ex.info());
         if (!st) {
             ex.send_error(st.error());
             return;
@@ -430,8 +438,8 @@ void Api::add_envelope_routes() {
             return;
         }
         send_envelope(ex, 200,
-                      m_s.signing.complete_external(ex.who(), ex.param("env"), get_string(body, "prepared_id"), *cms,
-                                                    ex.info()));
+                      m_s.signing.complete_external(ex.who(), ex.param("env"),
+                                                    get_string(body, "prepared_id"), *cms, ex.info()));
     });
 }
 

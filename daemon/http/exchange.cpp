@@ -1,8 +1,8 @@
 #include "http/exchange.h"
 
 #include <Poco/JSON/Parser.h>
-#include <Poco/Logger.h>
 #include <Poco/JSON/Stringifier.h>
+#include <Poco/Logger.h>
 #include <Poco/URI.h>
 
 #include <sstream>
@@ -123,14 +123,15 @@ void Exchange::send_error(const Error& error) {
     }
     if (error.code == Errc::internal || error.code == Errc::integrity || error.code == Errc::unavailable) {
         // The detail stays in the server log (no secrets or document names are ever put in error messages).
-        Poco::Logger::get("kinvault.http").error("%s on %s: %s", std::string(errc_name(error.code)),
-                                                 request.getMethod(), error.message);
+        Poco::Logger::get("kinvault.http")
+            .error("%s on %s: %s", std::string(errc_name(error.code)), request.getMethod(), error.message);
     }
     Poco::JSON::Object::Ptr inner = new Poco::JSON::Object();
     inner->set("code", std::string(errc_name(error.code)));
     // Internal errors keep their detail in the log only; the person sees a plain sentence.
-    inner->set("message", error.code == Errc::internal ? std::string("Something went wrong on our side. Please try again.")
-                                                        : error.message);
+    inner->set("message", error.code == Errc::internal
+                              ? std::string("Something went wrong on our side. Please try again.")
+                              : error.message);
     Poco::JSON::Object::Ptr body = new Poco::JSON::Object();
     body->set("error", inner);
     const int status = status_for(error.code);
@@ -156,7 +157,8 @@ void Exchange::send_no_content() {
     m_sent = true;
 }
 
-std::string get_string(const Poco::JSON::Object::Ptr& obj, const std::string& key, const std::string& fallback) {
+std::string get_string(const Poco::JSON::Object::Ptr& obj, const std::string& key,
+                       const std::string& fallback) {
     if (!obj || !obj->has(key) || obj->isNull(key)) {
         return fallback;
     }

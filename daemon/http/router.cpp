@@ -51,7 +51,8 @@ RouteMatch Router::match(const std::string& method, const std::string& path) con
         result.params = std::move(params);
         return result;
     }
-    if (m_fallback && !result.path_known && (method == "GET" || method == "HEAD") && path.rfind("/api/", 0) != 0) {
+    if (m_fallback && !result.path_known && (method == "GET" || method == "HEAD") &&
+        path.rfind("/api/", 0) != 0) {
         result.route = &m_fallback_route;
     }
     return result;

@@ -74,12 +74,14 @@ class DispatchHandler final : public Poco::Net::HTTPRequestHandler {
 public:
     DispatchHandler(Api& api, RouteMatch match) : m_api(api), m_match(std::move(match)) {}
 
-    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) override {
         const auto start = std::chrono::steady_clock::now();
         services::RequestInfo info;
         info.client_address = request.clientAddress().host().toString();
         info.user_agent = request.get("User-Agent", "");
-        const std::string route = m_match.route != nullptr ? m_match.route->pattern : std::string("(unmatched)");
+        const std::string route =
+            m_match.route != nullptr ? m_match.route->pattern : std::string("(unmatched)");
         const bool is_api = request.getURI().rfind("/api/", 0) == 0;
         security_headers(response, is_api);
         Exchange ex(request, response, m_match.params, info);
@@ -90,13 +92,16 @@ public:
             Poco::Logger::get("kinvault.http").error("handler failed on %s: %s", route, e.displayText());
             ex.send_error(Errc::internal, e.displayText());
         } catch (const std::exception& e) {
-            Poco::Logger::get("kinvault.http").error("handler failed on %s: %s", route, std::string(e.what()));
+            Poco::Logger::get("kinvault.http")
+                .error("handler failed on %s: %s", route, std::string(e.what()));
             ex.send_error(Errc::internal, e.what());
         }
-        const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        const auto ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
         // One line per request: method, route pattern (ids and tokens stay out), status, latency.
         Poco::Logger::get("kinvault.http")
-            .information("%s %s %d %.1fms", request.getMethod(), route, static_cast<int>(response.getStatus()), ms);
+            .information("%s %s %d %.1fms", request.getMethod(), route,
+                         static_cast<int>(response.getStatus()), ms);
     }
 
 private:
@@ -147,7 +152,8 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 public:
     Factory(Api& api, std::uint64_t max_upload) : m_api(api), m_max_upload(max_upload) {}
 
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
+    Poco::Net::HTTPRequestHandler*
+    createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
         std::string path;
         try {
             path = Poco::URI(request.getURI()).getPath();

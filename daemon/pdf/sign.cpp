@@ -423,7 +423,8 @@ Result<PreparedPdf> prepare_with_podofo(const Bytes& input, const SignatureReque
     FT_Library library = doc.GetFontLibrary(); // outlives the font, which keeps its address
     detail::FontPtr font_from_bytes;
     if ((visible || !request.fields.empty()) && request.fonts) {
-        font_from_bytes = detail::embed_font(doc.GetObjects(), &library, request.fonts->regular, subset_tag(input));
+        font_from_bytes =
+            detail::embed_font(doc.GetObjects(), &library, request.fonts->regular, subset_tag(input));
         font = font_from_bytes.get();
         if (font == nullptr) {
             return make_error(Errc::internal, "cannot load the appearance font");

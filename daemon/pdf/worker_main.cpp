@@ -417,8 +417,8 @@ Reply run_prepare_signature(Job& job) {
     if (!request) {
         return reject(request.error());
     }
-    // The appearance font was read in prepare_font_set, before the filter: prepare_signature embeds those bytes
-    // and opens nothing.
+    // The appearance font was read in prepare_font_set, before the filter: prepare_signature embeds those
+    // bytes and opens nothing.
     request->fonts = std::any_cast<std::shared_ptr<const pdf::FontSet>>(job.prepared);
     if (auto refused = intake_refusal(job.input)) {
         return std::move(*refused);

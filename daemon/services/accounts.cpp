@@ -11,7 +11,9 @@
 
 namespace kinvault::services {
 
-std::string token_hash(std::string_view token) { return crypto::to_hex(crypto::sha256(token)); }
+std::string token_hash(std::string_view token) {
+    return crypto::to_hex(crypto::sha256(token));
+}
 
 // Bounds concurrent Argon2id work: each run takes 64 MiB and a core, so unbounded logins would be a
 // memory and CPU exhaustion vector (security.md: "logins are the bottleneck, so bound how many run at once").
@@ -38,7 +40,8 @@ private:
 
 Accounts::Accounts(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, const Clock& clock,
                    SessionPolicy sessions, LoginPolicy logins)
-    : m_store(store), m_keyring(keyring), m_audit(audit), m_clock(clock), m_sessions(sessions), m_logins(logins) {}
+    : m_store(store), m_keyring(keyring), m_audit(audit), m_clock(clock), m_sessions(sessions),
+      m_logins(logins) {}
 
 std::string Accounts::normalise_email(std::string_view email) {
     std::string out;
@@ -56,7 +59,8 @@ std::string Accounts::normalise_email(std::string_view email) {
 Status Accounts::check_email(std::string_view email) {
     const auto at = email.find('@');
     if (email.size() > 254 || at == std::string_view::npos || at == 0 || at + 1 >= email.size() ||
-        email.find('@', at + 1) != std::string_view::npos || email.find_first_of(" \t\r\n<>,;") != std::string_view::npos) {
+        email.find('@', at + 1) != std::string_view::npos ||
+        email.find_first_of(" \t\r\n<>,;") != std::string_view::npos) {
         return make_error(Errc::invalid_input, "that does not look like an e-mail address");
     }
     return {};
@@ -94,7 +98,8 @@ Result<std::string> Accounts::create_clinician(const std::string& email_in, cons
             return make_error(Errc::conflict, "an account with that e-mail address already exists");
         }
         KV_TRY(m_store.insert_user(u));
-        return m_audit.append({"system", "account.create", u.id, "", "ok", "clinician account created", ""}, req);
+        return m_audit.append({"system", "account.create", u.id, "", "ok", "clinician account created", ""},
+                              req);
     });
     if (!st) {
         return std::move(st).error();
@@ -122,7 +127,8 @@ Status Accounts::check_throttle(const std::string& account_key, const std::strin
     }
     if (*recent >= m_logins.free_failures) {
         const std::int64_t over = *recent - m_logins.free_failures;
-        const std::int64_t wait = std::min<std::int64_t>(m_logins.max_backoff_seconds, std::int64_t{1} << std::min<std::int64_t>(over + 1, 20));
+        const std::int64_t wait = std::min<std::int64_t>(
+            m_logins.max_backoff_seconds, std::int64_t{1} << std::min<std::int64_t>(over + 1, 20));
         if (now < *last + wait) {
             return make_error(Errc::rate_limited, "Too many failed sign-in attempts. Please wait " +
                                                       std::to_string(*last + wait - now) +
@@ -200,8 +206,8 @@ Result<NewSession> Accounts::login(const std::string& email_in, const crypto::Se
     }
     if (check == crypto::PasswordCheck::mismatch) {
         record_failure(account_key, address_key);
-        (void)m_audit.append({"anonymous", "login.failure", found->has_value() ? (*found)->id : "", "", "deny",
-                              "wrong e-mail address or password", ""},
+        (void)m_audit.append({"anonymous", "login.failure", found->has_value() ? (*found)->id : "", "",
+                              "deny", "wrong e-mail address or password", ""},
                              req);
         return wrong;
     }
@@ -220,7 +226,8 @@ Result<NewSession> Accounts::login(const std::string& email_in, const crypto::Se
                                  : std::nullopt;
         if (!step) {
             record_failure(account_key, address_key);
-            (void)m_audit.append({"anonymous", "login.failure", user.id, "", "deny", "wrong one-time code", ""}, req);
+            (void)m_audit.append(
+                {"anonymous", "login.failure", user.id, "", "deny", "wrong one-time code", ""}, req);
             return make_error(Errc::second_factor, "That code is not right or was already used.");
         }
         user.totp_last_step = *step;
@@ -240,7 +247,8 @@ Result<NewSession> Accounts::login(const std::string& email_in, const crypto::Se
 Status Accounts::logout(const Principal& principal, const RequestInfo& req) {
     return m_store.transaction([&]() -> Status {
         KV_TRY(m_store.delete_session(principal.session_hash));
-        return m_audit.append({principal.user_id, "session.close", principal.user_id, "", "ok", "logout", ""}, req);
+        return m_audit.append({principal.user_id, "session.close", principal.user_id, "", "ok", "logout", ""},
+                              req);
     });
 }
 
@@ -365,7 +373,8 @@ Result<InvitationView> Accounts::peek_invitation(const std::string& token) const
         return std::move(inv).error();
     }
     if (!inv->has_value()) {
-        return make_error(Errc::not_found, "This invitation link is not valid. Please ask the practice for a new one.");
+        return make_error(Errc::not_found,
+                          "This invitation link is not valid. Please ask the practice for a new one.");
     }
     if ((*inv)->used_at != 0) {
         return make_error(Errc::gone, "This invitation has already been used. Please sign in instead.");
@@ -472,9 +481,8 @@ Result<NewSession> Accounts::accept_invitation(const std::string& token, const c
         party.status = "active";
         KV_TRY(m_store.update_party(party));
         KV_TRY(m_store.mark_invitation_used(hash, m_clock.now()));
-        return m_audit.append({user.id, "invitation.accept", party.id, party.case_id, "ok",
-                               "party joined the case", ""},
-                              req);
+        return m_audit.append(
+            {user.id, "invitation.accept", party.id, party.case_id, "ok", "party joined the case", ""}, req);
     });
     if (!st) {
         return std::move(st).error();
@@ -507,7 +515,8 @@ Status Accounts::confirm_totp(const Principal& principal, const std::string& cod
     const auto secret = crypto::base32_decode(b32);
     const auto step = secret ? crypto::totp_verify(*secret, code, m_clock.now(), -1) : std::nullopt;
     if (!step) {
-        return make_error(Errc::invalid_input, "That code is not right. Check the time on your phone and try again.");
+        return make_error(Errc::invalid_input,
+                          "That code is not right. Check the time on your phone and try again.");
     }
     auto user = m_store.user_by_id(principal.user_id);
     if (!user || !user->has_value()) {

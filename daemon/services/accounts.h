@@ -23,11 +23,11 @@ struct SessionPolicy {
 };
 
 struct LoginPolicy {
-    int free_failures{5};              // failures before back-off starts
-    int account_cap_per_hour{20};      // hard cap per account
-    int address_cap_per_hour{100};     // hard cap per client address
+    int free_failures{5};          // failures before back-off starts
+    int account_cap_per_hour{20};  // hard cap per account
+    int address_cap_per_hour{100}; // hard cap per client address
     std::int64_t max_backoff_seconds{15 * 60};
-    int concurrent_hashes{2};          // Argon2id runs at once (each uses 64 MiB and a core)
+    int concurrent_hashes{2}; // Argon2id runs at once (each uses 64 MiB and a core)
 };
 
 struct NewSession {
@@ -57,7 +57,8 @@ public:
 
     // First clinician account (init) and further practice staff.
     [[nodiscard]] Result<std::string> create_clinician(const std::string& email, const std::string& name,
-                                                       const crypto::Secret& password, const RequestInfo& req);
+                                                       const crypto::Secret& password,
+                                                       const RequestInfo& req);
 
     [[nodiscard]] Result<NewSession> login(const std::string& email, const crypto::Secret& password,
                                            const std::string& totp_code, const RequestInfo& req);
@@ -71,15 +72,16 @@ public:
                                         const std::string& totp_code, const RequestInfo& req);
 
     // Invitations: a single-use link for one party of one case, valid 7 days.
-    [[nodiscard]] Result<std::string> create_invitation(const std::string& case_id, const std::string& party_id,
-                                                        const std::string& created_by);
+    [[nodiscard]] Result<std::string>
+    create_invitation(const std::string& case_id, const std::string& party_id, const std::string& created_by);
     [[nodiscard]] Result<InvitationView> peek_invitation(const std::string& token) const;
-    [[nodiscard]] Result<NewSession> accept_invitation(const std::string& token, const crypto::Secret& password,
-                                                       const RequestInfo& req);
+    [[nodiscard]] Result<NewSession>
+    accept_invitation(const std::string& token, const crypto::Secret& password, const RequestInfo& req);
 
     // TOTP enrolment (RFC 6238): returns the otpauth:// URI; confirmed by a first valid code.
     [[nodiscard]] Result<std::string> begin_totp(const Principal& principal);
-    [[nodiscard]] Status confirm_totp(const Principal& principal, const std::string& code, const RequestInfo& req);
+    [[nodiscard]] Status confirm_totp(const Principal& principal, const std::string& code,
+                                      const RequestInfo& req);
 
     [[nodiscard]] Result<storage::UserRecord> user(const std::string& user_id) const;
     [[nodiscard]] Result<std::string> user_email(const storage::UserRecord& user) const;

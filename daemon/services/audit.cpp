@@ -4,7 +4,8 @@
 
 namespace kinvault::services {
 
-AuditLog::AuditLog(storage::Store& store, const Clock& clock, crypto::CheckpointSigner signer, std::string origin)
+AuditLog::AuditLog(storage::Store& store, const Clock& clock, crypto::CheckpointSigner signer,
+                   std::string origin)
     : m_store(store), m_clock(clock), m_signer(std::move(signer)), m_origin(std::move(origin)) {}
 
 Status AuditLog::load() {
@@ -31,8 +32,8 @@ Status AuditLog::load() {
         return std::move(last).error();
     }
     for (const auto& rec : *last) {
-        const crypto::Hash h =
-            crypto::merkle_leaf_hash(reinterpret_cast<const std::uint8_t*>(rec.entry.data()), rec.entry.size());
+        const crypto::Hash h = crypto::merkle_leaf_hash(
+            reinterpret_cast<const std::uint8_t*>(rec.entry.data()), rec.entry.size());
         if (!std::equal(h.begin(), h.end(), rec.leaf_hash.begin(), rec.leaf_hash.end())) {
             return make_error(Errc::integrity,
                               "audit entry " + std::to_string(rec.seq) + " does not match its Merkle leaf");
@@ -95,14 +96,18 @@ Result<std::string> AuditLog::signed_checkpoint(std::uint64_t tree_size) const {
     return m_signer.sign(crypto::Checkpoint{m_origin, tree_size, *root, {}});
 }
 
-Result<std::string> AuditLog::latest_checkpoint() const { return signed_checkpoint(size()); }
+Result<std::string> AuditLog::latest_checkpoint() const {
+    return signed_checkpoint(size());
+}
 
-Result<std::vector<crypto::Hash>> AuditLog::inclusion_proof(std::uint64_t index, std::uint64_t tree_size) const {
+Result<std::vector<crypto::Hash>> AuditLog::inclusion_proof(std::uint64_t index,
+                                                            std::uint64_t tree_size) const {
     std::lock_guard<std::mutex> lock(m_tree_mutex);
     return m_tree.inclusion_proof(index, tree_size);
 }
 
-Result<std::vector<crypto::Hash>> AuditLog::consistency_proof(std::uint64_t first, std::uint64_t second) const {
+Result<std::vector<crypto::Hash>> AuditLog::consistency_proof(std::uint64_t first,
+                                                              std::uint64_t second) const {
     std::lock_guard<std::mutex> lock(m_tree_mutex);
     return m_tree.consistency_proof(first, second);
 }

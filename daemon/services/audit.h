@@ -42,9 +42,12 @@ public:
     [[nodiscard]] Result<std::string> latest_checkpoint() const;
     [[nodiscard]] std::string verifier_key() const { return m_signer.verifier_key(); }
     [[nodiscard]] const std::string& origin() const { return m_origin; }
-    [[nodiscard]] Result<std::vector<crypto::Hash>> inclusion_proof(std::uint64_t index, std::uint64_t size) const;
-    [[nodiscard]] Result<std::vector<crypto::Hash>> consistency_proof(std::uint64_t first, std::uint64_t second) const;
-    [[nodiscard]] Result<std::vector<storage::AuditRecord>> entries(std::int64_t from, std::int64_t count) const;
+    [[nodiscard]] Result<std::vector<crypto::Hash>> inclusion_proof(std::uint64_t index,
+                                                                    std::uint64_t size) const;
+    [[nodiscard]] Result<std::vector<crypto::Hash>> consistency_proof(std::uint64_t first,
+                                                                      std::uint64_t second) const;
+    [[nodiscard]] Result<std::vector<storage::AuditRecord>> entries(std::int64_t from,
+                                                                    std::int64_t count) const;
 
     // Test hook for failure injection: when set, every append fails (proves fail-closed paths).
     void inject_failure(bool fail) { m_fail = fail; }

@@ -9,12 +9,13 @@ namespace kinvault::services {
 
 Cases::Cases(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, Accounts& accounts,
              ReleaseGate& gate, Notifier& notifier, const Clock& clock)
-    : m_store(store), m_keyring(keyring), m_audit(audit), m_accounts(accounts), m_gate(gate), m_notifier(notifier),
-      m_clock(clock) {}
+    : m_store(store), m_keyring(keyring), m_audit(audit), m_accounts(accounts), m_gate(gate),
+      m_notifier(notifier), m_clock(clock) {}
 
 namespace {
 
-Mail invitation_mail(const Notifier& n, const std::string& to, const std::string& name, const std::string& link) {
+Mail invitation_mail(const Notifier& n, const std::string& to, const std::string& name,
+                     const std::string& link) {
     // Only what the person needs to act: who invites them, and the link. No case details, no documents.
     return Mail{to, n.practice_name() + " invites you to Kinvault",
                 "Hello " + name + ",\n\n" + n.practice_name() +
@@ -61,7 +62,8 @@ Result<PartyView> Cases::party_view(const storage::PartyRecord& p, bool with_con
 Result<CaseView> Cases::create(const Principal& who, const std::string& name, const std::string& mode,
                                const RequestInfo& req) {
     if (!who.is_clinician()) {
-        (void)m_audit.append({who.user_id, "case.create", "", "", "deny", "only clinicians open cases", ""}, req);
+        (void)m_audit.append({who.user_id, "case.create", "", "", "deny", "only clinicians open cases", ""},
+                             req);
         return make_error(Errc::forbidden, "Only the practice's clinicians can open cases.");
     }
     if (name.empty() || name.size() > 200) {
@@ -136,7 +138,8 @@ Result<std::vector<CaseView>> Cases::list(const Principal& who) {
 Result<CaseView> Cases::show(const Principal& who, const std::string& case_id, const RequestInfo& req) {
     auto access = m_gate.case_access(who, case_id);
     if (!access) {
-        (void)m_audit.append({who.user_id, "case.read", case_id, case_id, "deny", "not a party of the case", ""}, req);
+        (void)m_audit.append(
+            {who.user_id, "case.read", case_id, case_id, "deny", "not a party of the case", ""}, req);
         return std::move(access).error();
     }
     auto name = case_name(access->case_record);
@@ -147,7 +150,8 @@ Result<CaseView> Cases::show(const Principal& who, const std::string& case_id, c
     for (const auto& p : access->my_parties) {
         roles.push_back(p.role);
     }
-    KV_TRY(m_audit.append({who.user_id, "case.read", case_id, case_id, "permit", "party of the case", ""}, req));
+    KV_TRY(
+        m_audit.append({who.user_id, "case.read", case_id, case_id, "permit", "party of the case", ""}, req));
     return view_of(access->case_record, *name, roles);
 }
 
@@ -158,14 +162,15 @@ Result<Invitation> Cases::invite(const Principal& who, const std::string& case_i
         return std::move(access).error();
     }
     if (!access->is_case_clinician) {
-        (void)m_audit.append({who.user_id, "party.invite", "", case_id, "deny", "only the case's clinician invites", ""},
-                             req);
+        (void)m_audit.append(
+            {who.user_id, "party.invite", "", case_id, "deny", "only the case's clinician invites", ""}, req);
         return make_error(Errc::forbidden, "Only the case's clinician can invite parties.");
     }
     const auto role = domain::parse_role(np.role);
     if (!role) {
-        return make_error(Errc::invalid_input,
-                          "role must be one of parent, child, clinician, child-therapist, attorney, minors-counsel, court");
+        return make_error(
+            Errc::invalid_input,
+            "role must be one of parent, child, clinician, child-therapist, attorney, minors-counsel, court");
     }
     if (np.name.empty() || np.name.size() > 200) {
         return make_error(Errc::invalid_input, "a name (1 to 200 characters) is required");
@@ -173,7 +178,8 @@ Result<Invitation> Cases::invite(const Principal& who, const std::string& case_i
     const std::string email = Accounts::normalise_email(np.email);
     KV_TRY(Accounts::check_email(email));
     if (*role == domain::Role::attorney && np.represents.empty()) {
-        return make_error(Errc::invalid_input, "an attorney must represent a party of the case (--represents PARTY)");
+        return make_error(Errc::invalid_input,
+                          "an attorney must represent a party of the case (--represents PARTY)");
     }
     if (!np.represents.empty()) {
         auto rep = m_store.party_by_id(np.represents);
@@ -215,8 +221,9 @@ Result<Invitation> Cases::invite(const Principal& who, const std::string& case_i
             return std::move(t).error();
         }
         token = *t;
-        KV_TRY(m_notifier.queue("invitation", case_id,
-                                invitation_mail(m_notifier, email, np.name, m_notifier.link("/invite#" + token))));
+        KV_TRY(m_notifier.queue(
+            "invitation", case_id,
+            invitation_mail(m_notifier, email, np.name, m_notifier.link("/invite#" + token))));
         return m_audit.append({who.user_id, "party.invite", p.id, case_id, "ok", "role " + p.role, ""}, req);
     });
     if (!st) {
@@ -226,10 +233,12 @@ Result<Invitation> Cases::invite(const Principal& who, const std::string& case_i
     if (!view) {
         return std::move(view).error();
     }
-    return Invitation{*view, token, m_notifier.link("/invite#" + token), m_clock.now() + Accounts::k_invitation_seconds};
+    return Invitation{*view, token, m_notifier.link("/invite#" + token),
+                      m_clock.now() + Accounts::k_invitation_seconds};
 }
 
-Result<Invitation> Cases::reinvite(const Principal& who, const std::string& party_id, const RequestInfo& req) {
+Result<Invitation> Cases::reinvite(const Principal& who, const std::string& party_id,
+                                   const RequestInfo& req) {
     auto p = m_store.party_by_id(party_id);
     if (!p) {
         return std::move(p).error();
@@ -257,10 +266,11 @@ Result<Invitation> Cases::reinvite(const Principal& who, const std::string& part
         if (!view) {
             return std::move(view).error();
         }
-        KV_TRY(m_notifier.queue("invitation", (*p)->case_id,
-                                invitation_mail(m_notifier, view->email, view->name, m_notifier.link("/invite#" + token))));
-        return m_audit.append({who.user_id, "party.reinvite", party_id, (*p)->case_id, "ok", "new invitation link", ""},
-                              req);
+        KV_TRY(m_notifier.queue(
+            "invitation", (*p)->case_id,
+            invitation_mail(m_notifier, view->email, view->name, m_notifier.link("/invite#" + token))));
+        return m_audit.append(
+            {who.user_id, "party.reinvite", party_id, (*p)->case_id, "ok", "new invitation link", ""}, req);
     });
     if (!st) {
         return std::move(st).error();
@@ -269,17 +279,20 @@ Result<Invitation> Cases::reinvite(const Principal& who, const std::string& part
     if (!view) {
         return std::move(view).error();
     }
-    return Invitation{*view, token, m_notifier.link("/invite#" + token), m_clock.now() + Accounts::k_invitation_seconds};
+    return Invitation{*view, token, m_notifier.link("/invite#" + token),
+                      m_clock.now() + Accounts::k_invitation_seconds};
 }
 
 Result<std::vector<PartyView>> Cases::parties(const Principal& who, const std::string& case_id,
                                               const RequestInfo& req) {
     auto access = m_gate.case_access(who, case_id);
     if (!access) {
-        (void)m_audit.append({who.user_id, "party.list", case_id, case_id, "deny", "not a party of the case", ""}, req);
+        (void)m_audit.append(
+            {who.user_id, "party.list", case_id, case_id, "deny", "not a party of the case", ""}, req);
         return std::move(access).error();
     }
-    KV_TRY(m_audit.append({who.user_id, "party.list", case_id, case_id, "permit", "party of the case", ""}, req));
+    KV_TRY(m_audit.append({who.user_id, "party.list", case_id, case_id, "permit", "party of the case", ""},
+                          req));
     auto rows = m_store.parties_of_case(case_id);
     if (!rows) {
         return std::move(rows).error();

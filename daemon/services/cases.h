@@ -56,12 +56,13 @@ public:
     Cases(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, Accounts& accounts,
           ReleaseGate& gate, Notifier& notifier, const Clock& clock);
 
-    [[nodiscard]] Result<CaseView> create(const Principal& who, const std::string& name, const std::string& mode,
-                                          const RequestInfo& req);
+    [[nodiscard]] Result<CaseView> create(const Principal& who, const std::string& name,
+                                          const std::string& mode, const RequestInfo& req);
     [[nodiscard]] Result<std::vector<CaseView>> list(const Principal& who);
-    [[nodiscard]] Result<CaseView> show(const Principal& who, const std::string& case_id, const RequestInfo& req);
-    [[nodiscard]] Result<Invitation> invite(const Principal& who, const std::string& case_id, const NewParty& party,
-                                            const RequestInfo& req);
+    [[nodiscard]] Result<CaseView> show(const Principal& who, const std::string& case_id,
+                                        const RequestInfo& req);
+    [[nodiscard]] Result<Invitation> invite(const Principal& who, const std::string& case_id,
+                                            const NewParty& party, const RequestInfo& req);
     // A fresh link for a party whose invitation was lost or expired (the old ones stop working once used).
     [[nodiscard]] Result<Invitation> reinvite(const Principal& who, const std::string& party_id,
                                               const RequestInfo& req);

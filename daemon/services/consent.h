@@ -16,9 +16,9 @@
 #include "services/signing.h"
 #include "storage/store.h"
 
+#include <functional>
 #include <map>
 #include <optional>
-#include <functional>
 #include <string>
 #include <vector>
 

@@ -59,15 +59,27 @@ constexpr std::array<std::pair<pdf::FieldKind, std::string_view>, 5> k_kinds{{
 
 using Obj = Poco::JSON::Object::Ptr;
 
-std::string s(const Obj& o, const char* k) { return o->optValue<std::string>(k, ""); }
-std::int64_t i(const Obj& o, const char* k) { return o->optValue<Poco::Int64>(k, 0); }
-double d(const Obj& o, const char* k) { return o->optValue<double>(k, 0.0); }
-bool b(const Obj& o, const char* k) { return o->optValue<bool>(k, false); }
+std::string s(const Obj& o, const char* k) {
+    return o->optValue<std::string>(k, "");
+}
+std::int64_t i(const Obj& o, const char* k) {
+    return o->optValue<Poco::Int64>(k, 0);
+}
+double d(const Obj& o, const char* k) {
+    return o->optValue<double>(k, 0.0);
+}
+bool b(const Obj& o, const char* k) {
+    return o->optValue<bool>(k, false);
+}
 
 } // namespace
 
-std::string_view to_string(EnvelopeState st) { return name_in(k_env_states, st); }
-std::string_view to_string(SignerState st) { return name_in(k_signer_states, st); }
+std::string_view to_string(EnvelopeState st) {
+    return name_in(k_env_states, st);
+}
+std::string_view to_string(SignerState st) {
+    return name_in(k_signer_states, st);
+}
 
 int current_group(const Envelope& e) {
     int group = 0;
@@ -259,8 +271,9 @@ Result<Envelope> decode_envelope(const std::string& json) {
         if (auto a = o->getArray("events")) {
             for (const auto& v : *a) {
                 const Obj eo = v.extract<Obj>();
-                e.events.push_back({i(eo, "at"), s(eo, "type"), s(eo, "slot"), s(eo, "actor"), s(eo, "client_address"),
-                                    s(eo, "user_agent"), s(eo, "auth_method"), s(eo, "detail")});
+                e.events.push_back({i(eo, "at"), s(eo, "type"), s(eo, "slot"), s(eo, "actor"),
+                                    s(eo, "client_address"), s(eo, "user_agent"), s(eo, "auth_method"),
+                                    s(eo, "detail")});
             }
         }
         return e;

@@ -13,7 +13,14 @@
 namespace kinvault::services {
 
 enum class EnvelopeState { draft, sent, completed, declined, voided, expired };
-enum class SignerState { waiting, notified, viewed, consented, completed, declined }; // completed prints as "signed"
+enum class SignerState {
+    waiting,
+    notified,
+    viewed,
+    consented,
+    completed,
+    declined
+}; // completed prints as "signed"
 
 struct EnvelopeField {
     pdf::FieldPlacement placement; // signer = slot
@@ -23,7 +30,8 @@ struct EnvelopeField {
 
 struct EnvelopeEvent {
     UnixTime at{0};
-    std::string type; // sent, opened, consented, field_filled, signed, declined, voided, expired, completed, reminded
+    std::string
+        type; // sent, opened, consented, field_filled, signed, declined, voided, expired, completed, reminded
     std::string slot; // signer slot, empty for envelope-wide events
     std::string actor;
     std::string client_address;
@@ -38,8 +46,9 @@ struct EnvelopeSigner {
     std::string name;
     std::string email;
     std::string role;
-    std::string capacity;  // self | parent_legal_custody | guardian | minor_self | clinician | ...
-    std::string authority; // the authority relied on (court order id or custody record), when signing for another
+    std::string capacity; // self | parent_legal_custody | guardian | minor_self | clinician | ...
+    std::string
+        authority; // the authority relied on (court order id or custody record), when signing for another
     int group{1};
     SignerState state{SignerState::waiting};
     UnixTime notified_at{0};
@@ -67,8 +76,8 @@ struct Envelope {
     std::string title;
     std::string template_name;
     std::string template_version;
-    std::string purpose; // agreement | roi | other
-    std::string roi_id;  // the ROI this envelope executes, when purpose is roi
+    std::string purpose;      // agreement | roi | other
+    std::string roi_id;       // the ROI this envelope executes, when purpose is roi
     std::string process_mode; // agreement: the mode it sets when executed
     EnvelopeState state{EnvelopeState::draft};
     std::string created_by;
@@ -81,9 +90,10 @@ struct Envelope {
     std::int64_t base_version{0};    // the document version sent out (before any signature)
     std::int64_t current_version{0}; // the version the next signature goes on
     std::string sha256_before;
-    std::string sha256_after;   // after the last signer, before the practice seal
-    std::string sha256_sealed;  // the executed document, practice seal included
-    std::vector<std::string> signed_version_hashes; // every version since sending (what a signer may have viewed)
+    std::string sha256_after;  // after the last signer, before the practice seal
+    std::string sha256_sealed; // the executed document, practice seal included
+    std::vector<std::string>
+        signed_version_hashes; // every version since sending (what a signer may have viewed)
     std::string certificate_document_id;
     std::vector<EnvelopeSigner> signers;
     std::vector<EnvelopeField> fields;

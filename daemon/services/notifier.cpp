@@ -30,7 +30,8 @@ std::string Notifier::practice_name() const {
     return m_practice.empty() ? std::string("Kinvault") : m_practice;
 }
 
-Status Notifier::queue(const std::string& kind, const std::string& case_id, const Mail& mail, UnixTime send_after) {
+Status Notifier::queue(const std::string& kind, const std::string& case_id, const Mail& mail,
+                       UnixTime send_after) {
     storage::OutboxRecord r;
     r.id = crypto::random_id("msg");
     r.kind = kind;
@@ -69,7 +70,8 @@ Result<std::vector<OutboxView>> Notifier::outbox_of_case(const std::string& case
         if (!mail) {
             return std::move(mail).error();
         }
-        out.push_back({r.id, r.kind, mail->to, mail->subject, r.state, r.created_at, r.sent_at, r.attempts, r.last_error});
+        out.push_back({r.id, r.kind, mail->to, mail->subject, r.state, r.created_at, r.sent_at, r.attempts,
+                       r.last_error});
     }
     return out;
 }

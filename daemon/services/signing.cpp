@@ -40,9 +40,15 @@ std::string capacity_words(const std::string& capacity) {
 }
 
 bool known_capacity(const std::string& c) {
-    static const std::set<std::string> known{"self",      "parent_legal_custody", "parent_with_legal_custody",
-                                             "guardian",  "minor_self",           "minor_for_self",
-                                             "clinician", "counsel",              "witness"};
+    static const std::set<std::string> known{"self",
+                                             "parent_legal_custody",
+                                             "parent_with_legal_custody",
+                                             "guardian",
+                                             "minor_self",
+                                             "minor_for_self",
+                                             "clinician",
+                                             "counsel",
+                                             "witness"};
     return known.count(c) > 0;
 }
 
@@ -57,7 +63,9 @@ std::string read_text(const std::filesystem::path& p) {
     return s.str();
 }
 
-Error not_found() { return make_error(Errc::not_found, "No such envelope."); }
+Error not_found() {
+    return make_error(Errc::not_found, "No such envelope.");
+}
 
 } // namespace
 
@@ -67,18 +75,23 @@ const Disclosure& current_disclosure() {
         "Consent to use electronic records and signatures\n\n"
         "Before you sign electronically, please read this notice (15 U.S.C. 7001(c); California Civil Code "
         "1633.1 and following).\n\n"
-        "1. You may choose to receive and sign these documents on paper instead. Ask the practice and it will "
+        "1. You may choose to receive and sign these documents on paper instead. Ask the practice and it "
+        "will "
         "send you a paper copy to sign, at no charge.\n"
         "2. Your consent covers the documents of this reunification case that the practice sends you through "
         "Kinvault: agreements, releases of information and related forms.\n"
-        "3. You may withdraw this consent at any time, in Kinvault or by telling the practice. Withdrawal applies "
+        "3. You may withdraw this consent at any time, in Kinvault or by telling the practice. Withdrawal "
+        "applies "
         "going forward: documents you have already signed stay signed.\n"
-        "4. You can get a paper copy of anything you sign by asking the practice, and you can download your own "
+        "4. You can get a paper copy of anything you sign by asking the practice, and you can download your "
+        "own "
         "signed copy in Kinvault at any time.\n"
-        "5. To view and keep these records you need a device with a current web browser (or the kinvault command "
+        "5. To view and keep these records you need a device with a current web browser (or the kinvault "
+        "command "
         "line), an e-mail address, and the ability to open or save PDF files.\n"
         "6. If your e-mail address changes, tell the practice.\n\n"
-        "By accepting, you agree to use electronic records and signatures for these documents, and you confirm "
+        "By accepting, you agree to use electronic records and signatures for these documents, and you "
+        "confirm "
         "that you can view and keep them as described above."};
     return d;
 }
@@ -93,13 +106,13 @@ struct Signing::Pending {
     std::vector<std::string> chain_pem;
     UnixTime expires_at{0};
     SignAct act;
-    std::string signature_id;                     // drawn into the visible mark at preparation
-    std::map<std::string, std::string> stamped;   // every value field as prepared (dates, initials included)
+    std::string signature_id;                   // drawn into the visible mark at preparation
+    std::map<std::string, std::string> stamped; // every value field as prepared (dates, initials included)
 };
 
 Signing::Signing(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, Accounts& accounts,
-                 ReleaseGate& gate, Vault& vault, Notifier& notifier, pdf::PdfGateway& pdf, const Clock& clock,
-                 PracticeKeys keys, std::string templates_dir)
+                 ReleaseGate& gate, Vault& vault, Notifier& notifier, pdf::PdfGateway& pdf,
+                 const Clock& clock, PracticeKeys keys, std::string templates_dir)
     : m_store(store), m_keyring(keyring), m_audit(audit), m_accounts(accounts), m_gate(gate), m_vault(vault),
       m_notifier(notifier), m_pdf(pdf), m_clock(clock), m_keys(std::move(keys)),
       m_templates_dir(std::move(templates_dir)) {}
@@ -122,7 +135,8 @@ Result<std::vector<TemplateInfo>> Signing::templates() const {
     if (ec) {
         return make_error(Errc::unavailable, "cannot read the templates directory " + m_templates_dir);
     }
-    std::sort(out.begin(), out.end(), [](const TemplateInfo& a, const TemplateInfo& b) { return a.tmpl.name < b.tmpl.name; });
+    std::sort(out.begin(), out.end(),
+              [](const TemplateInfo& a, const TemplateInfo& b) { return a.tmpl.name < b.tmpl.name; });
     return out;
 }
 
@@ -179,10 +193,11 @@ std::shared_ptr<std::mutex> Signing::lock_for(const std::string& envelope_id) {
     return strong;
 }
 
-void Signing::add_event(Envelope& e, const std::string& type, const std::string& slot, const std::string& actor,
-                        const RequestInfo& req, const std::string& auth, const std::string& detail) {
-    e.events.push_back({m_clock.now(), type, slot, actor, req.client_address, req.user_agent.substr(0, 200), auth,
-                        detail});
+void Signing::add_event(Envelope& e, const std::string& type, const std::string& slot,
+                        const std::string& actor, const RequestInfo& req, const std::string& auth,
+                        const std::string& detail) {
+    e.events.push_back(
+        {m_clock.now(), type, slot, actor, req.client_address, req.user_agent.substr(0, 200), auth, detail});
 }
 
 Result<Envelope> Signing::load_for(const Principal& who, const std::string& envelope_id, bool sender_only) {
@@ -236,7 +251,8 @@ Status Signing::check_expiry(Envelope& e, const RequestInfo& req) {
         add_event(e, "expired", "", "system", req, "");
         KV_TRY(m_store.transaction([&]() -> Status {
             KV_TRY(save(e));
-            return m_audit.append({"system", "envelope.expire", e.id, e.case_id, "ok", "expired unsigned", ""}, req);
+            return m_audit.append(
+                {"system", "envelope.expire", e.id, e.case_id, "ok", "expired unsigned", ""}, req);
         }));
     }
     return {};
@@ -251,9 +267,11 @@ Status Signing::check_turn(const Envelope& e, std::size_t index) const {
     case EnvelopeState::declined:
         return make_error(Errc::conflict, "This envelope was declined and can no longer be signed.");
     case EnvelopeState::voided:
-        return make_error(Errc::conflict, "The practice withdrew (voided) this envelope; it can no longer be signed.");
+        return make_error(Errc::conflict,
+                          "The practice withdrew (voided) this envelope; it can no longer be signed.");
     case EnvelopeState::expired:
-        return make_error(Errc::gone, "This envelope expired before everyone signed; ask the practice to send it again.");
+        return make_error(Errc::gone,
+                          "This envelope expired before everyone signed; ask the practice to send it again.");
     case EnvelopeState::sent:
         break;
     }
@@ -283,14 +301,16 @@ Status Signing::check_act(const Principal& who, const Envelope& e, std::size_t i
         return std::move(consent).error();
     }
     if (!consent->has_value() || (*consent)->state != "accepted") {
-        return make_error(Errc::conflict, "You withdrew your consent to sign electronically; accept it again to sign.");
+        return make_error(Errc::conflict,
+                          "You withdrew your consent to sign electronically; accept it again to sign.");
     }
     if (s.viewed_at == 0 || act.viewed_sha256.empty()) {
         return make_error(Errc::conflict, "Please open and review the document before signing.");
     }
     if (std::find(e.signed_version_hashes.begin(), e.signed_version_hashes.end(), act.viewed_sha256) ==
         e.signed_version_hashes.end()) {
-        return make_error(Errc::conflict, "The document you reviewed is not the one being signed; please review it again.");
+        return make_error(Errc::conflict,
+                          "The document you reviewed is not the one being signed; please review it again.");
     }
     if (!act.intent) {
         return make_error(Errc::invalid_input, "Please confirm that you intend to sign this document.");
@@ -323,7 +343,8 @@ Result<crypto::CertifiedKey> Signing::signer_key(const Principal& who, const std
             return crypto::CertifiedKey{std::move(key).value(), *cert};
         }
     }
-    // Generated here, wrapped by the key hierarchy, and only ever unwrapped inside an authenticated signing act.
+    // Generated here, wrapped by the key hierarchy, and only ever unwrapped inside an authenticated signing
+    // act.
     auto pair = crypto::generate_p256_key();
     if (!pair) {
         return std::move(pair).error();
@@ -347,7 +368,8 @@ Result<crypto::CertifiedKey> Signing::signer_key(const Principal& who, const std
     return crypto::CertifiedKey{std::move(pair->private_key_pem), *cert};
 }
 
-// ------------------------------------------------------------------------------------------------ create/send
+// ------------------------------------------------------------------------------------------------
+// create/send
 
 Result<Envelope> Signing::create(const Principal& who, EnvelopeRequest request, const RequestInfo& req) {
     auto access = m_gate.case_access(who, request.case_id);
@@ -389,17 +411,21 @@ Result<Envelope> Signing::create(const Principal& who, EnvelopeRequest request, 
         if (it == parties->end()) {
             return make_error(Errc::invalid_input, "signer " + spec.slot + ": no such party in this case");
         }
-        const std::string capacity = spec.capacity.empty() ? (it->role == "clinician" ? "clinician" : "self") : spec.capacity;
+        const std::string capacity =
+            spec.capacity.empty() ? (it->role == "clinician" ? "clinician" : "self") : spec.capacity;
         if (!known_capacity(capacity)) {
-            return make_error(Errc::invalid_input, "signer " + spec.slot +
-                                                       ": capacity must be self, parent_legal_custody, guardian, "
-                                                       "minor_self or clinician");
+            return make_error(Errc::invalid_input,
+                              "signer " + spec.slot +
+                                  ": capacity must be self, parent_legal_custody, guardian, "
+                                  "minor_self or clinician");
         }
-        if ((capacity == "parent_legal_custody" || capacity == "parent_with_legal_custody" || capacity == "guardian") &&
+        if ((capacity == "parent_legal_custody" || capacity == "parent_with_legal_custody" ||
+             capacity == "guardian") &&
             spec.authority.empty()) {
-            return make_error(Errc::invalid_input, "signer " + spec.slot +
-                                                       " signs for someone else: name the authority relied on "
-                                                       "(the court order or custody record)");
+            return make_error(Errc::invalid_input,
+                              "signer " + spec.slot +
+                                  " signs for someone else: name the authority relied on "
+                                  "(the court order or custody record)");
         }
         EnvelopeSigner s;
         s.slot = spec.slot;
@@ -429,8 +455,8 @@ Result<Envelope> Signing::create(const Principal& who, EnvelopeRequest request, 
         e.template_version = info->tmpl.version;
         for (const auto& decl : info->tmpl.signers) {
             if (slots.count(decl.slot) == 0) {
-                return make_error(Errc::invalid_input, "the template needs a signer for slot '" + decl.slot + "' (" +
-                                                           decl.description + ")");
+                return make_error(Errc::invalid_input, "the template needs a signer for slot '" + decl.slot +
+                                                           "' (" + decl.description + ")");
             }
         }
         // Fill what the vault already knows, unless the request says otherwise.
@@ -442,18 +468,20 @@ Result<Envelope> Signing::create(const Principal& who, EnvelopeRequest request, 
         };
         put("practice.name", m_keys.practice_name);
         put("clinician.name", who.name);
-        if (auto cname = m_keyring.open_field(access->case_record.name_sealed, "case:" + e.case_id + ":name")) {
+        if (auto cname =
+                m_keyring.open_field(access->case_record.name_sealed, "case:" + e.case_id + ":name")) {
             put("case.name", *cname);
         }
         put("agreement.date", format_date(m_clock.now()));
         if (info->tmpl.find_list("signers") != nullptr && values.lists.count("signers") == 0) {
             for (const auto& s : e.signers) {
-                values.lists["signers"].push_back({{"slot", s.slot},
-                                                   {"name", s.name},
-                                                   {"capacity", s.capacity == "parent_legal_custody" ? "parent_with_legal_custody"
-                                                                : s.capacity == "minor_self" ? "minor_for_self"
-                                                                                             : s.capacity},
-                                                   {"authority", s.authority.empty() ? "Own authority" : s.authority}});
+                values.lists["signers"].push_back(
+                    {{"slot", s.slot},
+                     {"name", s.name},
+                     {"capacity", s.capacity == "parent_legal_custody" ? "parent_with_legal_custody"
+                                  : s.capacity == "minor_self"         ? "minor_for_self"
+                                                                       : s.capacity},
+                     {"authority", s.authority.empty() ? "Own authority" : s.authority}});
             }
         }
         for (const auto& s : e.signers) {
@@ -508,7 +536,9 @@ Result<Envelope> Signing::create(const Principal& who, EnvelopeRequest request, 
         e.document_id = current->id;
         e.base_version = current->version;
         e.title = request.title.empty() ? current->title : request.title;
-        e.purpose = current->type == "roi" ? "roi" : current->type == "reunification-agreement" ? "agreement" : "other";
+        e.purpose = current->type == "roi"                       ? "roi"
+                    : current->type == "reunification-agreement" ? "agreement"
+                                                                 : "other";
         const int last_page = static_cast<int>(std::max<std::int64_t>(1, current->pages)) - 1;
         int stacked = 0;
         for (const auto& s : e.signers) {
@@ -533,7 +563,8 @@ Result<Envelope> Signing::create(const Principal& who, EnvelopeRequest request, 
             p.signer = f.slot;
             p.page = f.page < 0 ? last_page : f.page;
             if (p.page > last_page) {
-                return make_error(Errc::invalid_input, "field " + p.name + " is on a page the document does not have");
+                return make_error(Errc::invalid_input,
+                                  "field " + p.name + " is on a page the document does not have");
             }
             p.rect = f.rect;
             if (f.kind == "signature") {
@@ -547,7 +578,8 @@ Result<Envelope> Signing::create(const Principal& who, EnvelopeRequest request, 
             } else if (f.kind == "checkbox") {
                 p.kind = pdf::FieldKind::checkbox;
             } else {
-                return make_error(Errc::invalid_input, "field kind must be signature, initials, date, text or checkbox");
+                return make_error(Errc::invalid_input,
+                                  "field kind must be signature, initials, date, text or checkbox");
             }
             if (p.rect.width <= 0 || p.rect.height <= 0) {
                 return make_error(Errc::invalid_input, "field " + p.name + " needs a width and a height");
@@ -567,9 +599,10 @@ Result<Envelope> Signing::create(const Principal& who, EnvelopeRequest request, 
     add_event(e, "created", "", who.user_id, req, who.auth_method);
     KV_TRY(m_store.transaction([&]() -> Status {
         KV_TRY(save(e));
-        return m_audit.append({who.user_id, "envelope.create", e.id, e.case_id, "ok",
-                               "document " + e.document_id + ", " + std::to_string(e.signers.size()) + " signer(s)", ""},
-                              req);
+        return m_audit.append(
+            {who.user_id, "envelope.create", e.id, e.case_id, "ok",
+             "document " + e.document_id + ", " + std::to_string(e.signers.size()) + " signer(s)", ""},
+            req);
     }));
     return e;
 }
@@ -586,12 +619,13 @@ Status Signing::notify_group(Envelope& e, int group, const std::string& kind) {
         const std::string link = m_notifier.link("/sign.html#" + e.id);
         const std::string subject = kind == "reminder" ? "Reminder: a document is waiting for your signature"
                                                        : "A document is ready for your signature";
-        KV_TRY(m_notifier.queue(kind, e.case_id,
-                                Mail{s.email, subject,
-                                     "Hello " + s.name + ",\n\n" + m_notifier.practice_name() +
-                                         " has sent you a document to review and sign in Kinvault.\n"
-                                         "Open this link and sign in to read it:\n\n" +
-                                         link + "\n\nThe document is not attached to this e-mail for your privacy.\n"}));
+        KV_TRY(m_notifier.queue(
+            kind, e.case_id,
+            Mail{s.email, subject,
+                 "Hello " + s.name + ",\n\n" + m_notifier.practice_name() +
+                     " has sent you a document to review and sign in Kinvault.\n"
+                     "Open this link and sign in to read it:\n\n" +
+                     link + "\n\nThe document is not attached to this e-mail for your privacy.\n"}));
     }
     return {};
 }
@@ -619,12 +653,14 @@ Result<Envelope> Signing::send(const Principal& who, const std::string& envelope
     KV_TRY(m_store.transaction([&]() -> Status {
         KV_TRY(notify_group(*e, current_group(*e), "signing-request"));
         KV_TRY(save(*e));
-        return m_audit.append({who.user_id, "envelope.send", e->id, e->case_id, "ok", "sent for signature", ""}, req);
+        return m_audit.append(
+            {who.user_id, "envelope.send", e->id, e->case_id, "ok", "sent for signature", ""}, req);
     }));
     return e;
 }
 
-Result<Envelope> Signing::remind(const Principal& who, const std::string& envelope_id, const RequestInfo& req) {
+Result<Envelope> Signing::remind(const Principal& who, const std::string& envelope_id,
+                                 const RequestInfo& req) {
     auto lock = lock_for(envelope_id);
     std::lock_guard<std::mutex> guard(*lock);
     auto e = load_for(who, envelope_id, true);
@@ -639,13 +675,14 @@ Result<Envelope> Signing::remind(const Principal& who, const std::string& envelo
     KV_TRY(m_store.transaction([&]() -> Status {
         KV_TRY(notify_group(*e, current_group(*e), "reminder"));
         KV_TRY(save(*e));
-        return m_audit.append({who.user_id, "envelope.remind", e->id, e->case_id, "ok", "reminder queued", ""}, req);
+        return m_audit.append(
+            {who.user_id, "envelope.remind", e->id, e->case_id, "ok", "reminder queued", ""}, req);
     }));
     return e;
 }
 
-Result<Envelope> Signing::void_envelope(const Principal& who, const std::string& envelope_id, const std::string& reason,
-                                        const RequestInfo& req) {
+Result<Envelope> Signing::void_envelope(const Principal& who, const std::string& envelope_id,
+                                        const std::string& reason, const RequestInfo& req) {
     auto lock = lock_for(envelope_id);
     std::lock_guard<std::mutex> guard(*lock);
     auto e = load_for(who, envelope_id, true);
@@ -656,7 +693,8 @@ Result<Envelope> Signing::void_envelope(const Principal& who, const std::string&
         return make_error(Errc::invalid_input, "Say why the envelope is voided.");
     }
     if (e->state != EnvelopeState::draft && e->state != EnvelopeState::sent) {
-        return make_error(Errc::conflict, "Only a draft or an envelope waiting for signatures can be voided.");
+        return make_error(Errc::conflict,
+                          "Only a draft or an envelope waiting for signatures can be voided.");
     }
     e->state = EnvelopeState::voided;
     e->void_reason = reason;
@@ -672,7 +710,8 @@ Result<Envelope> Signing::void_envelope(const Principal& who, const std::string&
             }
         }
         KV_TRY(save(*e));
-        return m_audit.append({who.user_id, "envelope.void", e->id, e->case_id, "ok", "voided by the sender", ""}, req);
+        return m_audit.append(
+            {who.user_id, "envelope.void", e->id, e->case_id, "ok", "voided by the sender", ""}, req);
     }));
     return e;
 }
@@ -718,9 +757,11 @@ Result<std::vector<Envelope>> Signing::list(const Principal& who, const std::str
     return out;
 }
 
-// ------------------------------------------------------------------------------------------------ signer acts
+// ------------------------------------------------------------------------------------------------ signer
+// acts
 
-Result<Signing::Viewed> Signing::view(const Principal& who, const std::string& envelope_id, const RequestInfo& req) {
+Result<Signing::Viewed> Signing::view(const Principal& who, const std::string& envelope_id,
+                                      const RequestInfo& req) {
     auto lock = lock_for(envelope_id);
     std::lock_guard<std::mutex> guard(*lock);
     auto e = load_for(who, envelope_id, false);
@@ -761,10 +802,11 @@ Result<Signing::Viewed> Signing::view(const Principal& who, const std::string& e
     return v;
 }
 
-Status Signing::consent(const Principal& who, const std::string& envelope_id, const std::string& version, bool accept,
-                        const RequestInfo& req) {
+Status Signing::consent(const Principal& who, const std::string& envelope_id, const std::string& version,
+                        bool accept, const RequestInfo& req) {
     if (!accept) {
-        return make_error(Errc::invalid_input, "Accept the consent to sign electronically, or ask the practice for paper.");
+        return make_error(Errc::invalid_input,
+                          "Accept the consent to sign electronically, or ask the practice for paper.");
     }
     if (version != current_disclosure().version) {
         return make_error(Errc::conflict, "The consent text has changed; please read the current version.");
@@ -782,7 +824,8 @@ Status Signing::consent(const Principal& who, const std::string& envelope_id, co
     EnvelopeSigner& s = e->signers[*index];
     s.consented_at = m_clock.now();
     s.disclosure_version = version;
-    if (s.state == SignerState::viewed || s.state == SignerState::notified || s.state == SignerState::waiting) {
+    if (s.state == SignerState::viewed || s.state == SignerState::notified ||
+        s.state == SignerState::waiting) {
         s.state = SignerState::consented;
     }
     add_event(*e, "consented", s.slot, who.user_id, req, who.auth_method, "disclosure " + version);
@@ -797,7 +840,8 @@ Status Signing::consent(const Principal& who, const std::string& envelope_id, co
     return m_store.transaction([&]() -> Status {
         KV_TRY(m_store.put_record(c));
         KV_TRY(save(*e));
-        return m_audit.append({who.user_id, "esign.consent", e->id, e->case_id, "ok", "disclosure " + version, ""}, req);
+        return m_audit.append(
+            {who.user_id, "esign.consent", e->id, e->case_id, "ok", "disclosure " + version, ""}, req);
     });
 }
 
@@ -883,8 +927,9 @@ Result<pdf::SignatureRequest> Signing::signature_request(Envelope& e, std::size_
     return r;
 }
 
-Result<Envelope> Signing::apply_signature(const Principal& who, Envelope e, std::size_t index, const Bytes& signed_pdf,
-                                          const std::string& fingerprint, const std::string& mode, const SignAct& act,
+Result<Envelope> Signing::apply_signature(const Principal& who, Envelope e, std::size_t index,
+                                          const Bytes& signed_pdf, const std::string& fingerprint,
+                                          const std::string& mode, const SignAct& act,
                                           const RequestInfo& req) {
     EnvelopeSigner& s = e.signers[index];
     s.state = SignerState::completed;
@@ -938,9 +983,10 @@ Result<Envelope> Signing::apply_signature(const Principal& who, Envelope e, std:
     return e;
 }
 
-Result<Envelope> Signing::sign(const Principal& who, const std::string& envelope_id, SignAct act, const RequestInfo& req) {
-    // Signers of one group may press "sign" at the same moment: each envelope's updates are serialised here, and
-    // each signature is an incremental update on top of the previous one, so none invalidates another.
+Result<Envelope> Signing::sign(const Principal& who, const std::string& envelope_id, SignAct act,
+                               const RequestInfo& req) {
+    // Signers of one group may press "sign" at the same moment: each envelope's updates are serialised here,
+    // and each signature is an incremental update on top of the previous one, so none invalidates another.
     auto lock = lock_for(envelope_id);
     std::lock_guard<std::mutex> guard(*lock);
     auto e = load_for(who, envelope_id, false);
@@ -976,7 +1022,8 @@ Result<Envelope> Signing::sign(const Principal& who, const std::string& envelope
     if (!digest) {
         return std::move(digest).error();
     }
-    auto cms = crypto::cms_sign(*digest, key->private_key_pem, key->certificate_pem, {m_keys.root.certificate_pem});
+    auto cms =
+        crypto::cms_sign(*digest, key->private_key_pem, key->certificate_pem, {m_keys.root.certificate_pem});
     if (!cms) {
         return std::move(cms).error();
     }
@@ -985,12 +1032,12 @@ Result<Envelope> Signing::sign(const Principal& who, const std::string& envelope
         return std::move(signed_pdf).error();
     }
     auto fp = crypto::certificate_fingerprint(key->certificate_pem);
-    return apply_signature(who, std::move(e).value(), *index, *signed_pdf, fp ? *fp : std::string(), "practice-issued key",
-                           act, req);
+    return apply_signature(who, std::move(e).value(), *index, *signed_pdf, fp ? *fp : std::string(),
+                           "practice-issued key", act, req);
 }
 
-Result<Envelope> Signing::decline(const Principal& who, const std::string& envelope_id, const std::string& reason,
-                                  const RequestInfo& req) {
+Result<Envelope> Signing::decline(const Principal& who, const std::string& envelope_id,
+                                  const std::string& reason, const RequestInfo& req) {
     auto lock = lock_for(envelope_id);
     std::lock_guard<std::mutex> guard(*lock);
     auto e = load_for(who, envelope_id, false);
@@ -1027,21 +1074,24 @@ Result<Envelope> Signing::decline(const Principal& who, const std::string& envel
         if (!sender_email.empty()) {
             KV_TRY(m_notifier.queue("declined", e->case_id,
                                     Mail{sender_email, "A signer declined a document",
-                                         s.name + " declined to sign \"" + e->title + "\". Their reason is in Kinvault:\n\n" +
+                                         s.name + " declined to sign \"" + e->title +
+                                             "\". Their reason is in Kinvault:\n\n" +
                                              m_notifier.link("/envelope.html#" + e->id) + "\n"}));
         }
         KV_TRY(save(*e));
-        return m_audit.append({who.user_id, "envelope.decline", e->id, e->case_id, "ok", "declined by " + s.slot, ""},
-                              req);
+        return m_audit.append(
+            {who.user_id, "envelope.decline", e->id, e->case_id, "ok", "declined by " + s.slot, ""}, req);
     }));
     return e;
 }
 
-// ------------------------------------------------------------------------------------------------ own certificate
+// ------------------------------------------------------------------------------------------------ own
+// certificate
 
-Result<ExternalPrepared> Signing::prepare_external(const Principal& who, const std::string& envelope_id, SignAct act,
-                                                   const std::string& certificate_pem,
-                                                   const std::vector<std::string>& chain_pem, const RequestInfo& req) {
+Result<ExternalPrepared> Signing::prepare_external(const Principal& who, const std::string& envelope_id,
+                                                   SignAct act, const std::string& certificate_pem,
+                                                   const std::vector<std::string>& chain_pem,
+                                                   const RequestInfo& req) {
     auto lock = lock_for(envelope_id);
     std::lock_guard<std::mutex> guard(*lock);
     auto e = load_for(who, envelope_id, false);
@@ -1109,9 +1159,10 @@ Result<ExternalPrepared> Signing::prepare_external(const Principal& who, const s
         }
         m_pending[out.prepared_id] = pending;
     }
-    (void)m_audit.append({who.user_id, "envelope.prepare-external", e->id, e->case_id, "ok",
-                          "prepared for a signature with the signer's own certificate (" + info->common_name + ")", ""},
-                         req);
+    (void)m_audit.append(
+        {who.user_id, "envelope.prepare-external", e->id, e->case_id, "ok",
+         "prepared for a signature with the signer's own certificate (" + info->common_name + ")", ""},
+        req);
     return out;
 }
 
@@ -1122,13 +1173,15 @@ Result<Envelope> Signing::complete_external(const Principal& who, const std::str
     {
         std::lock_guard<std::mutex> g(m_pending_mutex);
         const auto it = m_pending.find(prepared_id);
-        if (it != m_pending.end() && it->second->user_id == who.user_id && it->second->envelope_id == envelope_id) {
+        if (it != m_pending.end() && it->second->user_id == who.user_id &&
+            it->second->envelope_id == envelope_id) {
             pending = it->second;
             m_pending.erase(it);
         }
     }
     if (!pending || pending->expires_at < m_clock.now()) {
-        return make_error(Errc::gone, "That preparation expired or does not exist; prepare the signature again.");
+        return make_error(Errc::gone,
+                          "That preparation expired or does not exist; prepare the signature again.");
     }
     auto lock = lock_for(envelope_id);
     std::lock_guard<std::mutex> guard(*lock);
@@ -1155,11 +1208,13 @@ Result<Envelope> Signing::complete_external(const Principal& who, const std::str
     }
     auto check = crypto::cms_verify(cms_der, pending->digest, {});
     if (!check) {
-        return make_error(Errc::invalid_input, "The signature is not a valid CMS structure: " + check.error().message);
+        return make_error(Errc::invalid_input,
+                          "The signature is not a valid CMS structure: " + check.error().message);
     }
     auto declared = crypto::describe_certificate(pending->certificate_pem);
-    if (check->message_digest != crypto::CheckState::passed || check->signature != crypto::CheckState::passed ||
-        !declared || check->signer.fingerprint != declared->fingerprint) {
+    if (check->message_digest != crypto::CheckState::passed ||
+        check->signature != crypto::CheckState::passed || !declared ||
+        check->signer.fingerprint != declared->fingerprint) {
         return make_error(Errc::invalid_input,
                           "The signature does not match the prepared document or the declared certificate.");
     }
@@ -1179,8 +1234,8 @@ Result<Envelope> Signing::complete_external(const Principal& who, const std::str
             }
         }
     }
-    return apply_signature(who, std::move(e).value(), *index, *signed_pdf, declared->fingerprint, "own certificate",
-                           pending->act, req);
+    return apply_signature(who, std::move(e).value(), *index, *signed_pdf, declared->fingerprint,
+                           "own certificate", pending->act, req);
 }
 
 // ------------------------------------------------------------------------------------------------ completion
@@ -1255,25 +1310,29 @@ Status Signing::complete(Envelope& e, const RequestInfo& req) {
     v.fields["document.sha256_before"] = e.sha256_before;
     v.fields["document.sha256_after"] = e.sha256_after;
     auto view_pages = m_store.version_of(e.document_id, e.current_version);
-    v.fields["document.pages"] = view_pages && view_pages->has_value() ? std::to_string((*view_pages)->pages) : "?";
+    v.fields["document.pages"] =
+        view_pages && view_pages->has_value() ? std::to_string((*view_pages)->pages) : "?";
     v.fields["disclosure.version"] = current_disclosure().version;
     std::vector<const EnvelopeSigner*> order;
     for (const auto& s : e.signers) {
         order.push_back(&s);
     }
-    std::sort(order.begin(), order.end(), [](const EnvelopeSigner* a, const EnvelopeSigner* b) { return a->signed_at < b->signed_at; });
+    std::sort(order.begin(), order.end(),
+              [](const EnvelopeSigner* a, const EnvelopeSigner* b) { return a->signed_at < b->signed_at; });
     for (const EnvelopeSigner* s : order) {
-        v.lists["signers"].push_back({{"name", s->name},
-                                      {"email", s->email},
-                                      {"role", s->role},
-                                      {"capacity", capacity_words(s->capacity) + (s->authority.empty() ? "" : " (authority: " + s->authority + ")")},
-                                      {"auth_method", s->auth_method + ", " + s->signing_mode},
-                                      {"client_address", s->client_address},
-                                      {"user_agent", s->user_agent},
-                                      {"consented_at", format_utc(s->consented_at)},
-                                      {"viewed_at", format_utc(s->viewed_at)},
-                                      {"signed_at", format_utc(s->signed_at)},
-                                      {"signature_id", s->signature_id}});
+        v.lists["signers"].push_back(
+            {{"name", s->name},
+             {"email", s->email},
+             {"role", s->role},
+             {"capacity", capacity_words(s->capacity) +
+                              (s->authority.empty() ? "" : " (authority: " + s->authority + ")")},
+             {"auth_method", s->auth_method + ", " + s->signing_mode},
+             {"client_address", s->client_address},
+             {"user_agent", s->user_agent},
+             {"consented_at", format_utc(s->consented_at)},
+             {"viewed_at", format_utc(s->viewed_at)},
+             {"signed_at", format_utc(s->signed_at)},
+             {"signature_id", s->signature_id}});
     }
     for (const auto& ev : e.events) {
         std::string who = ev.slot.empty() ? ev.actor : ev.slot;
@@ -1359,7 +1418,9 @@ Status Signing::complete(Envelope& e, const RequestInfo& req) {
                                              m_notifier.link("/documents.html#" + e.document_id) + "\n"}));
         }
         JsonObjectWriter d;
-        d.field("sha256_before", e.sha256_before).field("sha256_after", e.sha256_after).field("sha256_sealed", e.sha256_sealed);
+        d.field("sha256_before", e.sha256_before)
+            .field("sha256_after", e.sha256_after)
+            .field("sha256_sealed", e.sha256_sealed);
         KV_TRY(m_audit.append({"system", "envelope.complete", e.id, e.case_id, "ok",
                                "executed and sealed; certificate " + e.certificate_document_id, d.str()},
                               req));

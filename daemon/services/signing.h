@@ -63,7 +63,7 @@ struct EnvelopeRequest {
     std::string title;
     std::string template_name; // from a template ...
     pdf::TemplateValues values;
-    std::string document_id;   // ... or from a stored document
+    std::string document_id; // ... or from a stored document
     std::vector<SignerSpec> signers;
     std::vector<FieldSpec> fields;
     std::int64_t expires_in_days{14};
@@ -101,9 +101,12 @@ public:
     [[nodiscard]] Result<std::vector<TemplateInfo>> templates() const;
     [[nodiscard]] Result<TemplateInfo> template_named(const std::string& name) const;
 
-    [[nodiscard]] Result<Envelope> create(const Principal& who, EnvelopeRequest request, const RequestInfo& req);
-    [[nodiscard]] Result<Envelope> send(const Principal& who, const std::string& envelope_id, const RequestInfo& req);
-    [[nodiscard]] Result<Envelope> remind(const Principal& who, const std::string& envelope_id, const RequestInfo& req);
+    [[nodiscard]] Result<Envelope> create(const Principal& who, EnvelopeRequest request,
+                                          const RequestInfo& req);
+    [[nodiscard]] Result<Envelope> send(const Principal& who, const std::string& envelope_id,
+                                        const RequestInfo& req);
+    [[nodiscard]] Result<Envelope> remind(const Principal& who, const std::string& envelope_id,
+                                          const RequestInfo& req);
     [[nodiscard]] Result<Envelope> void_envelope(const Principal& who, const std::string& envelope_id,
                                                  const std::string& reason, const RequestInfo& req);
     [[nodiscard]] Result<Envelope> status(const Principal& who, const std::string& envelope_id);
@@ -115,9 +118,10 @@ public:
         std::string sha256;
         std::int64_t version{0};
     };
-    [[nodiscard]] Result<Viewed> view(const Principal& who, const std::string& envelope_id, const RequestInfo& req);
-    [[nodiscard]] Status consent(const Principal& who, const std::string& envelope_id, const std::string& version,
-                                 bool accept, const RequestInfo& req);
+    [[nodiscard]] Result<Viewed> view(const Principal& who, const std::string& envelope_id,
+                                      const RequestInfo& req);
+    [[nodiscard]] Status consent(const Principal& who, const std::string& envelope_id,
+                                 const std::string& version, bool accept, const RequestInfo& req);
     [[nodiscard]] Status withdraw_consent(const Principal& who, const RequestInfo& req);
     [[nodiscard]] Result<Envelope> sign(const Principal& who, const std::string& envelope_id, SignAct act,
                                         const RequestInfo& req);
@@ -125,8 +129,9 @@ public:
                                            const std::string& reason, const RequestInfo& req);
 
     // Bring your own certificate: the server prepares, the client signs the digest, the server injects.
-    [[nodiscard]] Result<ExternalPrepared> prepare_external(const Principal& who, const std::string& envelope_id,
-                                                            SignAct act, const std::string& certificate_pem,
+    [[nodiscard]] Result<ExternalPrepared> prepare_external(const Principal& who,
+                                                            const std::string& envelope_id, SignAct act,
+                                                            const std::string& certificate_pem,
                                                             const std::vector<std::string>& chain_pem,
                                                             const RequestInfo& req);
     [[nodiscard]] Result<Envelope> complete_external(const Principal& who, const std::string& envelope_id,
@@ -148,18 +153,20 @@ public:
 private:
     struct Pending;
     [[nodiscard]] std::shared_ptr<std::mutex> lock_for(const std::string& envelope_id);
-    [[nodiscard]] Result<Envelope> load_for(const Principal& who, const std::string& envelope_id, bool sender_only);
+    [[nodiscard]] Result<Envelope> load_for(const Principal& who, const std::string& envelope_id,
+                                            bool sender_only);
     [[nodiscard]] Status check_expiry(Envelope& e, const RequestInfo& req);
     [[nodiscard]] Result<std::size_t> my_signer(const Principal& who, const Envelope& e) const;
     [[nodiscard]] Status check_turn(const Envelope& e, std::size_t index) const;
-    [[nodiscard]] Status check_act(const Principal& who, const Envelope& e, std::size_t index, const SignAct& act,
-                                   const RequestInfo& req);
+    [[nodiscard]] Status check_act(const Principal& who, const Envelope& e, std::size_t index,
+                                   const SignAct& act, const RequestInfo& req);
     [[nodiscard]] Result<crypto::CertifiedKey> signer_key(const Principal& who, const std::string& name);
-    [[nodiscard]] Result<pdf::SignatureRequest> signature_request(Envelope& e, std::size_t index, const SignAct& act,
-                                                                  const std::string& signer_name);
+    [[nodiscard]] Result<pdf::SignatureRequest>
+    signature_request(Envelope& e, std::size_t index, const SignAct& act, const std::string& signer_name);
     [[nodiscard]] Result<Envelope> apply_signature(const Principal& who, Envelope e, std::size_t index,
                                                    const Bytes& signed_pdf, const std::string& fingerprint,
-                                                   const std::string& mode, const SignAct& act, const RequestInfo& req);
+                                                   const std::string& mode, const SignAct& act,
+                                                   const RequestInfo& req);
     [[nodiscard]] Status complete(Envelope& e, const RequestInfo& req);
     [[nodiscard]] Status notify_group(Envelope& e, int group, const std::string& kind);
     void add_event(Envelope& e, const std::string& type, const std::string& slot, const std::string& actor,

@@ -11,7 +11,8 @@
 namespace kinvault::services {
 
 std::string blob_binding(const std::string& document_id, std::int64_t version, std::uint32_t kek_version) {
-    return "kinvault:blob:" + document_id + ":v" + std::to_string(version) + ":k" + std::to_string(kek_version);
+    return "kinvault:blob:" + document_id + ":v" + std::to_string(version) + ":k" +
+           std::to_string(kek_version);
 }
 
 std::string key_context(const std::string& document_id, std::int64_t version) {
@@ -30,7 +31,8 @@ bool may_upload(domain::Role role, domain::DocType type) {
     case Role::clinician:
         return true;
     case Role::parent:
-        return type == DocType::court_order || type == DocType::clarification_letter || type == DocType::other;
+        return type == DocType::court_order || type == DocType::clarification_letter ||
+               type == DocType::other;
     case Role::attorney:
     case Role::minors_counsel:
     case Role::court:
@@ -76,7 +78,8 @@ std::string clean_filename(std::string name) {
 // Pulls plaintext out of a stored blob chunk by chunk, for the PDF worker's stdin.
 class DecryptingSource {
 public:
-    DecryptingSource(std::unique_ptr<storage::BlobReader> reader, const crypto::Secret& key, std::string binding)
+    DecryptingSource(std::unique_ptr<storage::BlobReader> reader, const crypto::Secret& key,
+                     std::string binding)
         : m_reader(std::move(reader)),
           m_decryptor(key, std::move(binding), [this](const std::uint8_t* d, std::size_t n) {
               m_plain.insert(m_plain.end(), d, d + n);
@@ -145,9 +148,9 @@ void Upload::refused(const Error& error) {
     State& s = *m_state;
     JsonObjectWriter d;
     d.field("received_bytes", static_cast<std::int64_t>(s.size));
-    (void)s.vault->m_audit.append({s.actor, "document.upload", s.document.id, s.document.case_id, "deny",
-                                   error.message, d.str()},
-                                  s.req);
+    (void)s.vault->m_audit.append(
+        {s.actor, "document.upload", s.document.id, s.document.case_id, "deny", error.message, d.str()},
+        s.req);
 }
 
 Status Upload::write(const std::uint8_t* data, std::size_t size) {
@@ -166,9 +169,9 @@ Status Upload::write_checked(const std::uint8_t* data, std::size_t size) {
     s.size += size;
     if (s.size > s.vault->limits().max_upload_bytes) {
         s.failed = true;
-        return make_error(Errc::payload_too_large, "The file is larger than the " +
-                                                       std::to_string(s.vault->limits().max_upload_bytes >> 20) +
-                                                       " MiB limit.");
+        return make_error(Errc::payload_too_large,
+                          "The file is larger than the " +
+                              std::to_string(s.vault->limits().max_upload_bytes >> 20) + " MiB limit.");
     }
     if (!s.sniffed) {
         const std::size_t take = std::min<std::size_t>(size, 1024 - s.head.size());
@@ -212,10 +215,10 @@ Result<DocumentView> Upload::finish() {
     return s.vault->commit_upload(s);
 }
 
-Vault::Vault(storage::Store& store, storage::BlobStore& blobs, const crypto::Keyring& keyring, AuditLog& audit,
-             ReleaseGate& gate, pdf::PdfGateway& pdf, const Clock& clock, VaultLimits limits)
-    : m_store(store), m_blobs(blobs), m_keyring(keyring), m_audit(audit), m_gate(gate), m_pdf(pdf), m_clock(clock),
-      m_limits(limits) {}
+Vault::Vault(storage::Store& store, storage::BlobStore& blobs, const crypto::Keyring& keyring,
+             AuditLog& audit, ReleaseGate& gate, pdf::PdfGateway& pdf, const Clock& clock, VaultLimits limits)
+    : m_store(store), m_blobs(blobs), m_keyring(keyring), m_audit(audit), m_gate(gate), m_pdf(pdf),
+      m_clock(clock), m_limits(limits) {}
 
 Result<std::unique_ptr<Upload>> Vault::begin_upload(const Principal& who, const UploadRequest& request,
                                                     const RequestInfo& req) {
@@ -229,8 +232,8 @@ Result<std::unique_ptr<Upload>> Vault::begin_upload(const Principal& who, const 
     return upload;
 }
 
-Result<std::unique_ptr<Upload>> Vault::begin_upload_checked(const Principal& who, const UploadRequest& request,
-                                                            const RequestInfo& req) {
+Result<std::unique_ptr<Upload>>
+Vault::begin_upload_checked(const Principal& who, const UploadRequest& request, const RequestInfo& req) {
     auto access = m_gate.case_access(who, request.case_id);
     if (!access) {
         return std::move(access).error();
@@ -243,7 +246,8 @@ Result<std::unique_ptr<Upload>> Vault::begin_upload_checked(const Principal& who
     state->request = request;
     state->request.filename = clean_filename(request.filename);
     if (state->request.title.empty()) {
-        state->request.title = state->request.filename.empty() ? "Untitled document" : state->request.filename;
+        state->request.title =
+            state->request.filename.empty() ? "Untitled document" : state->request.filename;
     }
     if (state->request.title.size() > 300) {
         return make_error(Errc::invalid_input, "the title is too long (300 characters at most)");
@@ -267,8 +271,9 @@ Result<std::unique_ptr<Upload>> Vault::begin_upload_checked(const Principal& who
     } else {
         const auto type = domain::parse_doc_type(request.type);
         if (!type) {
-            return make_error(Errc::invalid_input, "type must be one of reunification-agreement, roi, court-order, "
-                                                   "clarification-letter, report, other");
+            return make_error(Errc::invalid_input,
+                              "type must be one of reunification-agreement, roi, court-order, "
+                              "clarification-letter, report, other");
         }
         bool allowed = false;
         for (const auto& p : access->my_parties) {
@@ -334,9 +339,10 @@ Result<DocumentView> Vault::commit_upload(Upload::State& s) {
     v.sha256 = crypto::to_hex(digest);
     v.uploaded_by = s.actor;
     v.uploaded_at = m_clock.now();
-    v.title_sealed = m_keyring.seal_field(s.request.title, "doc:" + v.document_id + ":v" + std::to_string(v.version) + ":title");
-    v.filename_sealed =
-        m_keyring.seal_field(s.request.filename, "doc:" + v.document_id + ":v" + std::to_string(v.version) + ":filename");
+    v.title_sealed = m_keyring.seal_field(s.request.title, "doc:" + v.document_id + ":v" +
+                                                               std::to_string(v.version) + ":title");
+    v.filename_sealed = m_keyring.seal_field(s.request.filename, "doc:" + v.document_id + ":v" +
+                                                                     std::to_string(v.version) + ":filename");
     v.kek_version = s.wrapped.kek_version;
     v.wrapped_key = s.wrapped.sealed;
 
@@ -366,7 +372,11 @@ Result<DocumentView> Vault::commit_upload(Upload::State& s) {
     }
     doc.current_version = v.version;
     JsonObjectWriter details;
-    details.field("version", v.version).field("size", v.size).field("sha256", v.sha256).field("pages", v.pages).field("type", doc.type);
+    details.field("version", v.version)
+        .field("size", v.size)
+        .field("sha256", v.sha256)
+        .field("pages", v.pages)
+        .field("type", doc.type);
     Status st = m_store.transaction([&]() -> Status {
         if (s.new_document) {
             KV_TRY(m_store.insert_document(doc));
@@ -376,15 +386,16 @@ Result<DocumentView> Vault::commit_upload(Upload::State& s) {
                 return std::move(current).error();
             }
             if (!current->has_value() || (*current)->current_version != v.version - 1) {
-                return make_error(Errc::conflict, "Someone else added a version at the same time; please retry.");
+                return make_error(Errc::conflict,
+                                  "Someone else added a version at the same time; please retry.");
             }
             doc = **current;
             doc.current_version = v.version;
             KV_TRY(m_store.update_document(doc));
         }
         KV_TRY(m_store.insert_version(v));
-        return m_audit.append({s.actor, s.new_document ? "document.upload" : "document.version", doc.id, doc.case_id,
-                               "ok", "stored encrypted", details.str()},
+        return m_audit.append({s.actor, s.new_document ? "document.upload" : "document.version", doc.id,
+                               doc.case_id, "ok", "stored encrypted", details.str()},
                               s.req);
     });
     if (!st) {
@@ -428,8 +439,8 @@ Result<std::vector<DocumentView>> Vault::list(const Principal& who, const std::s
                                               const RequestInfo& req) {
     auto access = m_gate.case_access(who, case_id);
     if (!access) {
-        (void)m_audit.append({who.user_id, "document.list", case_id, case_id, "deny", "not a party of the case", ""},
-                             req);
+        (void)m_audit.append(
+            {who.user_id, "document.list", case_id, case_id, "deny", "not a party of the case", ""}, req);
         return std::move(access).error();
     }
     auto docs = m_store.documents_of_case(case_id);
@@ -462,25 +473,28 @@ Result<std::vector<DocumentView>> Vault::list(const Principal& who, const std::s
     JsonObjectWriter details;
     details.field("listed", static_cast<std::int64_t>(out.size())).field("withheld", withheld);
     // Fail closed: a listing that cannot be audited is not returned.
-    KV_TRY(m_audit.append({who.user_id, "document.list", case_id, case_id, "permit", "listing filtered by the release gate",
-                           details.str()},
+    KV_TRY(m_audit.append({who.user_id, "document.list", case_id, case_id, "permit",
+                           "listing filtered by the release gate", details.str()},
                           req));
     return out;
 }
 
-Result<DocumentView> Vault::get(const Principal& who, const std::string& document_id, const RequestInfo& req) {
+Result<DocumentView> Vault::get(const Principal& who, const std::string& document_id,
+                                const RequestInfo& req) {
     const Error hidden = make_error(Errc::not_found, "No such document.");
     auto d = m_store.document_by_id(document_id);
     if (!d) {
         return std::move(d).error();
     }
     if (!d->has_value()) {
-        (void)m_audit.append({who.user_id, "document.metadata", document_id, "", "deny", "no such document", ""}, req);
+        (void)m_audit.append(
+            {who.user_id, "document.metadata", document_id, "", "deny", "no such document", ""}, req);
         return hidden;
     }
     auto access = m_gate.case_access(who, (*d)->case_id);
     const AccessDecision decision =
-        access ? m_gate.decide(*access, **d, AccessAction::read) : AccessDecision{false, "R1.deny-by-default", "", "not a party of the case", {}};
+        access ? m_gate.decide(*access, **d, AccessAction::read)
+               : AccessDecision{false, "R1.deny-by-default", "", "not a party of the case", {}};
     KV_TRY(m_audit.append({who.user_id, "document.metadata", document_id, (*d)->case_id,
                            decision.permit ? "permit" : "deny", decision.rule + ": " + decision.reason, ""},
                           req));
@@ -540,15 +554,17 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
         return std::move(d).error();
     }
     if (!d->has_value()) {
-        (void)m_audit.append({who.user_id, "document.read", document_id, "", "deny", "no such document", ""}, req);
+        (void)m_audit.append({who.user_id, "document.read", document_id, "", "deny", "no such document", ""},
+                             req);
         return hidden;
     }
     const std::int64_t wanted = version.value_or((*d)->current_version);
     const AccessAction action =
         wanted == (*d)->current_version ? AccessAction::read : AccessAction::read_old_version;
     auto access = m_gate.case_access(who, (*d)->case_id);
-    const AccessDecision decision = access ? m_gate.decide(*access, **d, action)
-                                           : AccessDecision{false, "R1.deny-by-default", "", "not a party of the case", {}};
+    const AccessDecision decision =
+        access ? m_gate.decide(*access, **d, action)
+               : AccessDecision{false, "R1.deny-by-default", "", "not a party of the case", {}};
     JsonObjectWriter details;
     details.field("version", wanted);
     if (!decision.basis.empty()) {
@@ -589,10 +605,10 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
     if (!v->has_value()) {
         return hidden;
     }
-    // First pass: authenticate every chunk (secretstream tags, their order, the final tag, the binding to this
-    // document version), so a damaged or tampered file is refused before a single byte is served. A small
-    // document is kept from this pass and served from memory; a large one is decrypted again while streaming,
-    // so memory never grows with document size.
+    // First pass: authenticate every chunk (secretstream tags, their order, the final tag, the binding to
+    // this document version), so a damaged or tampered file is refused before a single byte is served. A
+    // small document is kept from this pass and served from memory; a large one is decrypted again while
+    // streaming, so memory never grows with document size.
     auto plain = std::make_shared<Bytes>();
     const bool keep = (*v)->size <= static_cast<std::int64_t>(k_serve_from_memory);
     if (keep) {
@@ -608,10 +624,12 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
         st = make_error(Errc::integrity, "the stored document does not have its recorded size");
     }
     if (!st) {
-        (void)m_audit.append({"system", "document.integrity", document_id, (*d)->case_id, "error", st.error().message, ""},
-                             req);
-        return make_error(Errc::integrity, "The stored copy of this document failed its integrity check and was not "
-                                           "served. The practice has been notified in the audit log.");
+        (void)m_audit.append(
+            {"system", "document.integrity", document_id, (*d)->case_id, "error", st.error().message, ""},
+            req);
+        return make_error(Errc::integrity,
+                          "The stored copy of this document failed its integrity check and was not "
+                          "served. The practice has been notified in the audit log.");
     }
     auto view = view_of(**d, **v);
     if (!view) {
@@ -635,8 +653,9 @@ Status Vault::write_to(const OpenedDocument& doc, const crypto::ByteSink& sink) 
     return decrypt_blob(doc.version, sink);
 }
 
-Result<DocumentView> Vault::store_bytes(const std::string& actor, const UploadRequest& request, const Bytes& pdf,
-                                        const std::string& created_by_party, const RequestInfo& req) {
+Result<DocumentView> Vault::store_bytes(const std::string& actor, const UploadRequest& request,
+                                        const Bytes& pdf, const std::string& created_by_party,
+                                        const RequestInfo& req) {
     auto state = std::make_unique<Upload::State>();
     state->vault = this;
     state->actor = actor;

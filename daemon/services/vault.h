@@ -90,14 +90,14 @@ public:
     [[nodiscard]] const VaultLimits& limits() const { return m_limits; }
 
     // Checks everything that can be checked before the body arrives (case standing, type, version).
-    [[nodiscard]] Result<std::unique_ptr<Upload>> begin_upload(const Principal& who, const UploadRequest& request,
-                                                               const RequestInfo& req);
+    [[nodiscard]] Result<std::unique_ptr<Upload>>
+    begin_upload(const Principal& who, const UploadRequest& request, const RequestInfo& req);
     [[nodiscard]] Result<std::vector<DocumentView>> list(const Principal& who, const std::string& case_id,
                                                          const RequestInfo& req);
     [[nodiscard]] Result<DocumentView> get(const Principal& who, const std::string& document_id,
                                            const RequestInfo& req);
-    [[nodiscard]] Result<std::vector<DocumentView>> versions(const Principal& who, const std::string& document_id,
-                                                             const RequestInfo& req);
+    [[nodiscard]] Result<std::vector<DocumentView>>
+    versions(const Principal& who, const std::string& document_id, const RequestInfo& req);
     // Decides, audits (fail closed) and verifies the whole ciphertext before anything is served.
     [[nodiscard]] Result<OpenedDocument> open(const Principal& who, const std::string& document_id,
                                               std::optional<std::int64_t> version, const RequestInfo& req);
@@ -110,16 +110,16 @@ public:
                                                    const Bytes& pdf, const std::string& created_by_party,
                                                    const RequestInfo& req);
     [[nodiscard]] Result<Bytes> read_bytes(const std::string& document_id, std::int64_t version) const;
-    [[nodiscard]] Result<DocumentView> view_of(const storage::DocumentRecord& d, const storage::VersionRecord& v) const;
+    [[nodiscard]] Result<DocumentView> view_of(const storage::DocumentRecord& d,
+                                               const storage::VersionRecord& v) const;
 
     // Called at start: removes blobs left by interrupted uploads.
     [[nodiscard]] Result<std::size_t> remove_orphans();
 
 private:
     friend class Upload;
-    [[nodiscard]] Result<std::unique_ptr<Upload>> begin_upload_checked(const Principal& who,
-                                                                       const UploadRequest& request,
-                                                                       const RequestInfo& req);
+    [[nodiscard]] Result<std::unique_ptr<Upload>>
+    begin_upload_checked(const Principal& who, const UploadRequest& request, const RequestInfo& req);
     [[nodiscard]] Result<DocumentView> commit_upload(Upload::State& s);
     [[nodiscard]] Status decrypt_blob(const storage::VersionRecord& v, const crypto::ByteSink& sink) const;
 

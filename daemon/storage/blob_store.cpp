@@ -1,5 +1,6 @@
 #include "storage/blob_store.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
@@ -7,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_set>
-#include <atomic>
 
 namespace kinvault::storage {
 
@@ -131,7 +131,8 @@ public:
                 return static_cast<std::size_t>(n);
             }
             if (errno != EINTR) {
-                return make_error(Errc::unavailable, std::string("cannot read document: ") + std::strerror(errno));
+                return make_error(Errc::unavailable,
+                                  std::string("cannot read document: ") + std::strerror(errno));
             }
         }
     }
@@ -159,12 +160,14 @@ Result<std::unique_ptr<BlobWriter>> BlobStore::create() {
     const std::string tmp = m_root + "/tmp/upload-" + random_suffix();
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        return make_error(Errc::unavailable, std::string("cannot create a temporary file: ") + std::strerror(errno));
+        return make_error(Errc::unavailable,
+                          std::string("cannot create a temporary file: ") + std::strerror(errno));
     }
     return std::unique_ptr<BlobWriter>(std::make_unique<FileBlobWriter>(*this, m_root, tmp, fd));
 }
 
-Status BlobStore::read(const std::string& blob_id, const std::function<Status(const std::uint8_t*, std::size_t)>& fn,
+Status BlobStore::read(const std::string& blob_id,
+                       const std::function<Status(const std::uint8_t*, std::size_t)>& fn,
                        std::size_t slice) const {
     if (!valid_blob_id(blob_id)) {
         return make_error(Errc::internal, "invalid blob id");
@@ -181,7 +184,8 @@ Status BlobStore::read(const std::string& blob_id, const std::function<Status(co
             if (errno == EINTR) {
                 continue;
             }
-            result = make_error(Errc::unavailable, std::string("cannot read document: ") + std::strerror(errno));
+            result =
+                make_error(Errc::unavailable, std::string("cannot read document: ") + std::strerror(errno));
             break;
         }
         if (n == 0) {
@@ -208,7 +212,7 @@ Result<std::unique_ptr<BlobReader>> BlobStore::open(const std::string& blob_id) 
 }
 
 Result<std::uint64_t> BlobStore::size_of(const std::string& blob_id) const {
-    struct stat st{};
+    struct stat st {};
     if (!valid_blob_id(blob_id) || ::stat(path_of(blob_id).c_str(), &st) != 0) {
         return make_error(Errc::integrity, "the stored document file is missing");
     }

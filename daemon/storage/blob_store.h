@@ -55,6 +55,7 @@ private:
 };
 
 // Durable small-file write (temp, fsync, rename, fsync dir) with the given mode.
-[[nodiscard]] Status write_file_durably(const std::string& path, const std::string& content, unsigned mode = 0600);
+[[nodiscard]] Status write_file_durably(const std::string& path, const std::string& content,
+                                        unsigned mode = 0600);
 
 } // namespace kinvault::storage

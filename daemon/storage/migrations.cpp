@@ -23,7 +23,8 @@ const std::vector<Migration>& sqlite_migrations() {
              "CREATE TABLE login_failures (key TEXT NOT NULL, at INTEGER NOT NULL)",
              "CREATE INDEX login_failures_key ON login_failures(key, at)",
              "CREATE TABLE cases ("
-             " id TEXT PRIMARY KEY, name_sealed BLOB NOT NULL, mode TEXT NOT NULL CHECK (mode IN ('open','closed')),"
+             " id TEXT PRIMARY KEY, name_sealed BLOB NOT NULL, mode TEXT NOT NULL CHECK (mode IN "
+             "('open','closed')),"
              " created_by TEXT NOT NULL REFERENCES users(id), created_at INTEGER NOT NULL,"
              " status TEXT NOT NULL DEFAULT 'active')",
              "CREATE TABLE parties ("
@@ -40,13 +41,15 @@ const std::vector<Migration>& sqlite_migrations() {
              " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER NOT NULL DEFAULT 0)",
              "CREATE TABLE documents ("
              " id TEXT PRIMARY KEY, case_id TEXT NOT NULL REFERENCES cases(id), type TEXT NOT NULL,"
-             " created_by TEXT NOT NULL, created_by_party TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL,"
+             " created_by TEXT NOT NULL, created_by_party TEXT NOT NULL DEFAULT '', created_at INTEGER NOT "
+             "NULL,"
              " current_version INTEGER NOT NULL, state TEXT NOT NULL, category TEXT NOT NULL DEFAULT '',"
              " sensitivity TEXT NOT NULL DEFAULT '')",
              "CREATE INDEX documents_case ON documents(case_id)",
              "CREATE TABLE document_versions ("
              " document_id TEXT NOT NULL REFERENCES documents(id), version INTEGER NOT NULL,"
-             " blob_id TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, sha256 TEXT NOT NULL, pages INTEGER NOT NULL,"
+             " blob_id TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, sha256 TEXT NOT NULL, pages INTEGER NOT "
+             "NULL,"
              " uploaded_by TEXT NOT NULL, uploaded_at INTEGER NOT NULL, title_sealed BLOB NOT NULL,"
              " filename_sealed BLOB NOT NULL, kek_version INTEGER NOT NULL, wrapped_key BLOB NOT NULL,"
              " PRIMARY KEY (document_id, version))",
@@ -56,14 +59,18 @@ const std::vector<Migration>& sqlite_migrations() {
          "workflow records, accounting of disclosures, notification outbox",
          {
              "CREATE TABLE records ("
-             " kind TEXT NOT NULL, id TEXT NOT NULL, case_id TEXT NOT NULL, document_id TEXT NOT NULL DEFAULT '',"
-             " state TEXT NOT NULL, updated_at INTEGER NOT NULL, sealed BLOB NOT NULL, PRIMARY KEY (kind, id))",
+             " kind TEXT NOT NULL, id TEXT NOT NULL, case_id TEXT NOT NULL, document_id TEXT NOT NULL "
+             "DEFAULT '',"
+             " state TEXT NOT NULL, updated_at INTEGER NOT NULL, sealed BLOB NOT NULL, PRIMARY KEY (kind, "
+             "id))",
              "CREATE INDEX records_case ON records(kind, case_id)",
              "CREATE INDEX records_document ON records(kind, document_id)",
              "CREATE INDEX records_state ON records(kind, state)",
              "CREATE TABLE disclosures ("
-             " id TEXT PRIMARY KEY, case_id TEXT NOT NULL, document_id TEXT NOT NULL, version INTEGER NOT NULL,"
-             " recipient_user TEXT NOT NULL, recipient_party TEXT NOT NULL, at INTEGER NOT NULL, rule TEXT NOT NULL,"
+             " id TEXT PRIMARY KEY, case_id TEXT NOT NULL, document_id TEXT NOT NULL, version INTEGER NOT "
+             "NULL,"
+             " recipient_user TEXT NOT NULL, recipient_party TEXT NOT NULL, at INTEGER NOT NULL, rule TEXT "
+             "NOT NULL,"
              " basis TEXT NOT NULL, purpose TEXT NOT NULL)",
              "CREATE INDEX disclosures_case ON disclosures(case_id, at)",
              "CREATE TABLE outbox ("

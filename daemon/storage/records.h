@@ -27,7 +27,7 @@ struct UserRecord {
 struct SessionRecord {
     std::string token_hash; // SHA-256 of the bearer token, hex; the token itself is never stored
     std::string user_id;
-    std::string csrf_hash;  // SHA-256 of the CSRF token for browser sessions
+    std::string csrf_hash; // SHA-256 of the CSRF token for browser sessions
     std::string auth_method;
     std::string client_address;
     UnixTime created_at{0};
@@ -51,8 +51,8 @@ struct PartyRecord {
     Bytes name_sealed;
     Bytes email_sealed;
     std::string email_index;
-    std::string represents; // party id, attorneys only
-    std::string user_id;    // set when the invitation is accepted
+    std::string represents;        // party id, attorneys only
+    std::string user_id;           // set when the invitation is accepted
     std::string status{"invited"}; // invited | active | removed | substituted
     std::string date_of_birth;     // YYYY-MM-DD, children
     UnixTime created_at{0};
@@ -76,8 +76,8 @@ struct DocumentRecord {
     std::string created_by_party; // party id, empty for the practice
     UnixTime created_at{0};
     std::int64_t current_version{0};
-    std::string state;     // lifecycle state of the document's type
-    std::string category;  // release-engine category (defaults to the type)
+    std::string state;    // lifecycle state of the document's type
+    std::string category; // release-engine category (defaults to the type)
     std::string sensitivity;
 };
 
@@ -135,7 +135,7 @@ struct OutboxRecord {
     std::string id;
     std::string kind; // invitation, signing-request, reminder, completion, revocation
     std::string case_id;
-    Bytes sealed;     // recipient, subject and body, sealed
+    Bytes sealed;                 // recipient, subject and body, sealed
     std::string state{"pending"}; // pending | sent | failed
     UnixTime created_at{0};
     UnixTime send_after{0};

@@ -20,7 +20,9 @@ using Poco::Data::RecordSet;
 using Poco::Data::Session;
 using Poco::Data::Statement;
 
-Poco::Data::BLOB to_blob(const Bytes& b) { return Poco::Data::BLOB(b.data(), b.size()); }
+Poco::Data::BLOB to_blob(const Bytes& b) {
+    return Poco::Data::BLOB(b.data(), b.size());
+}
 
 std::string str(const RecordSet& rs, std::size_t row, const std::string& col) {
     const Poco::Dynamic::Var v = rs.value(col, row);
@@ -52,7 +54,8 @@ void bind_all(Statement& st, const Args&... args) {
 
 Error db_error(const char* what, const Poco::Exception& e) {
     if (dynamic_cast<const Poco::Data::SQLite::ConstraintViolationException*>(&e) != nullptr) {
-        return make_error(Errc::conflict, std::string(what) + ": already exists or violates a constraint (" + e.displayText() + ")");
+        return make_error(Errc::conflict, std::string(what) + ": already exists or violates a constraint (" +
+                                              e.displayText() + ")");
     }
     return make_error(Errc::unavailable, std::string(what) + ": database error: " + e.displayText());
 }
@@ -181,8 +184,8 @@ public:
         try {
             m_writer.setConnectionTimeout(static_cast<std::size_t>(m_options.busy_timeout_seconds));
             // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable before we
-            // acknowledge it (security.md "Durability"); secure_delete overwrites freed pages so a shredded key
-            // does not linger in the file.
+            // acknowledge it (security.md "Durability"); secure_delete overwrites freed pages so a shredded
+            // key does not linger in the file.
             exec_raw("PRAGMA journal_mode=WAL");
             exec_raw("PRAGMA synchronous=FULL");
             exec_raw("PRAGMA foreign_keys=ON");
@@ -193,7 +196,8 @@ public:
         }
     }
 
-    Status transaction(const std::function<Status()>& work, const std::function<void()>& after_commit) override {
+    Status transaction(const std::function<Status()>& work,
+                       const std::function<void()>& after_commit) override {
         if (t_in_tx == this) {
             // Nested: join the outer transaction.
             KV_TRY(work());
@@ -246,8 +250,9 @@ public:
         });
     }
     Status put_setting(const std::string& key, const std::string& value) override {
-        return write("saving a setting",
-                     [&](Session& s) { exec(s, "INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", key, value); });
+        return write("saving a setting", [&](Session& s) {
+            exec(s, "INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", key, value);
+        });
     }
     Result<std::optional<Bytes>> sealed_secret(const std::string& name) override {
         return read("reading a sealed secret", [&](Session& s) -> std::optional<Bytes> {
@@ -268,17 +273,19 @@ public:
     Status insert_user(const UserRecord& u) override {
         return write("creating an account", [&](Session& s) {
             exec(s,
-                 "INSERT INTO users(id, kind, email_index, email_sealed, name_sealed, password_hash, totp_sealed,"
+                 "INSERT INTO users(id, kind, email_index, email_sealed, name_sealed, password_hash, "
+                 "totp_sealed,"
                  " totp_last_step, created_at, disabled) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                 u.id, u.kind, u.email_index, to_blob(u.email_sealed), to_blob(u.name_sealed), u.password_hash,
-                 to_blob(u.totp_sealed), static_cast<Poco::Int64>(u.totp_last_step),
+                 u.id, u.kind, u.email_index, to_blob(u.email_sealed), to_blob(u.name_sealed),
+                 u.password_hash, to_blob(u.totp_sealed), static_cast<Poco::Int64>(u.totp_last_step),
                  static_cast<Poco::Int64>(u.created_at), static_cast<Poco::Int64>(u.disabled ? 1 : 0));
         });
     }
     Status update_user(const UserRecord& u) override {
         return write("updating an account", [&](Session& s) {
             exec(s,
-                 "UPDATE users SET kind = ?, email_index = ?, email_sealed = ?, name_sealed = ?, password_hash = ?,"
+                 "UPDATE users SET kind = ?, email_index = ?, email_sealed = ?, name_sealed = ?, "
+                 "password_hash = ?,"
                  " totp_sealed = ?, totp_last_step = ?, disabled = ? WHERE id = ?",
                  u.kind, u.email_index, to_blob(u.email_sealed), to_blob(u.name_sealed), u.password_hash,
                  to_blob(u.totp_sealed), static_cast<Poco::Int64>(u.totp_last_step),
@@ -289,7 +296,8 @@ public:
         return one<UserRecord>("reading an account", "SELECT * FROM users WHERE id = ?", user_from, id);
     }
     Result<std::optional<UserRecord>> user_by_email_index(const std::string& index) override {
-        return one<UserRecord>("reading an account", "SELECT * FROM users WHERE email_index = ?", user_from, index);
+        return one<UserRecord>("reading an account", "SELECT * FROM users WHERE email_index = ?", user_from,
+                               index);
     }
     Result<std::int64_t> count_users() override {
         return read("counting accounts", [&](Session& s) -> std::int64_t {
@@ -302,7 +310,8 @@ public:
     Status insert_session(const SessionRecord& r) override {
         return write("creating a session", [&](Session& s) {
             exec(s,
-                 "INSERT INTO sessions(token_hash, user_id, csrf_hash, auth_method, client_address, created_at,"
+                 "INSERT INTO sessions(token_hash, user_id, csrf_hash, auth_method, client_address, "
+                 "created_at,"
                  " last_seen, expires_at) VALUES (?,?,?,?,?,?,?,?)",
                  r.token_hash, r.user_id, r.csrf_hash, r.auth_method, r.client_address,
                  static_cast<Poco::Int64>(r.created_at), static_cast<Poco::Int64>(r.last_seen),
@@ -310,13 +319,13 @@ public:
         });
     }
     Result<std::optional<SessionRecord>> session_by_hash(const std::string& token_hash) override {
-        return one<SessionRecord>("reading a session", "SELECT * FROM sessions WHERE token_hash = ?", session_from,
-                                  token_hash);
+        return one<SessionRecord>("reading a session", "SELECT * FROM sessions WHERE token_hash = ?",
+                                  session_from, token_hash);
     }
     Status touch_session(const std::string& token_hash, UnixTime last_seen) override {
         return write("updating a session", [&](Session& s) {
-            exec(s, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", static_cast<Poco::Int64>(last_seen),
-                 token_hash);
+            exec(s, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
+                 static_cast<Poco::Int64>(last_seen), token_hash);
         });
     }
     Status delete_session(const std::string& token_hash) override {
@@ -324,30 +333,33 @@ public:
                      [&](Session& s) { exec(s, "DELETE FROM sessions WHERE token_hash = ?", token_hash); });
     }
     Status delete_sessions_of_user(const std::string& user_id) override {
-        return write("ending sessions", [&](Session& s) { exec(s, "DELETE FROM sessions WHERE user_id = ?", user_id); });
+        return write("ending sessions",
+                     [&](Session& s) { exec(s, "DELETE FROM sessions WHERE user_id = ?", user_id); });
     }
     Status delete_expired_sessions(UnixTime now, std::int64_t idle_seconds) override {
         return write("removing expired sessions", [&](Session& s) {
-            exec(s, "DELETE FROM sessions WHERE expires_at <= ? OR last_seen <= ?", static_cast<Poco::Int64>(now),
-                 static_cast<Poco::Int64>(now - idle_seconds));
+            exec(s, "DELETE FROM sessions WHERE expires_at <= ? OR last_seen <= ?",
+                 static_cast<Poco::Int64>(now), static_cast<Poco::Int64>(now - idle_seconds));
         });
     }
 
     Status record_login_failure(const LoginFailure& f) override {
         return write("recording a failed login", [&](Session& s) {
-            exec(s, "INSERT INTO login_failures(key, at) VALUES (?, ?)", f.key, static_cast<Poco::Int64>(f.at));
+            exec(s, "INSERT INTO login_failures(key, at) VALUES (?, ?)", f.key,
+                 static_cast<Poco::Int64>(f.at));
         });
     }
     Result<std::int64_t> count_login_failures(const std::string& key, UnixTime since) override {
         return read("counting failed logins", [&](Session& s) -> std::int64_t {
-            RecordSet rs = select(s, "SELECT COUNT(*) AS n FROM login_failures WHERE key = ? AND at >= ?", key,
-                                  static_cast<Poco::Int64>(since));
+            RecordSet rs = select(s, "SELECT COUNT(*) AS n FROM login_failures WHERE key = ? AND at >= ?",
+                                  key, static_cast<Poco::Int64>(since));
             return i64(rs, 0, "n");
         });
     }
     Result<UnixTime> last_login_failure(const std::string& key) override {
         return read("reading failed logins", [&](Session& s) -> UnixTime {
-            RecordSet rs = select(s, "SELECT COALESCE(MAX(at), 0) AS t FROM login_failures WHERE key = ?", key);
+            RecordSet rs =
+                select(s, "SELECT COALESCE(MAX(at), 0) AS t FROM login_failures WHERE key = ?", key);
             return i64(rs, 0, "t");
         });
     }
@@ -359,15 +371,17 @@ public:
     // --- cases
     Status insert_case(const CaseRecord& c) override {
         return write("creating a case", [&](Session& s) {
-            exec(s, "INSERT INTO cases(id, name_sealed, mode, created_by, created_at, status) VALUES (?,?,?,?,?,?)",
+            exec(s,
+                 "INSERT INTO cases(id, name_sealed, mode, created_by, created_at, status) VALUES "
+                 "(?,?,?,?,?,?)",
                  c.id, to_blob(c.name_sealed), c.mode, c.created_by, static_cast<Poco::Int64>(c.created_at),
                  c.status);
         });
     }
     Status update_case(const CaseRecord& c) override {
         return write("updating a case", [&](Session& s) {
-            exec(s, "UPDATE cases SET name_sealed = ?, mode = ?, status = ? WHERE id = ?", to_blob(c.name_sealed),
-                 c.mode, c.status, c.id);
+            exec(s, "UPDATE cases SET name_sealed = ?, mode = ?, status = ? WHERE id = ?",
+                 to_blob(c.name_sealed), c.mode, c.status, c.id);
         });
     }
     Result<std::optional<CaseRecord>> case_by_id(const std::string& id) override {
@@ -387,7 +401,8 @@ public:
     Status insert_party(const PartyRecord& p) override {
         return write("adding a party", [&](Session& s) {
             exec(s,
-                 "INSERT INTO parties(id, case_id, role, name_sealed, email_sealed, email_index, represents, user_id,"
+                 "INSERT INTO parties(id, case_id, role, name_sealed, email_sealed, email_index, represents, "
+                 "user_id,"
                  " status, date_of_birth, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                  p.id, p.case_id, p.role, to_blob(p.name_sealed), to_blob(p.email_sealed), p.email_index,
                  p.represents, p.user_id, p.status, p.date_of_birth, static_cast<Poco::Int64>(p.created_at));
@@ -396,21 +411,24 @@ public:
     Status update_party(const PartyRecord& p) override {
         return write("updating a party", [&](Session& s) {
             exec(s,
-                 "UPDATE parties SET role = ?, name_sealed = ?, email_sealed = ?, email_index = ?, represents = ?,"
+                 "UPDATE parties SET role = ?, name_sealed = ?, email_sealed = ?, email_index = ?, "
+                 "represents = ?,"
                  " user_id = ?, status = ?, date_of_birth = ? WHERE id = ?",
-                 p.role, to_blob(p.name_sealed), to_blob(p.email_sealed), p.email_index, p.represents, p.user_id,
-                 p.status, p.date_of_birth, p.id);
+                 p.role, to_blob(p.name_sealed), to_blob(p.email_sealed), p.email_index, p.represents,
+                 p.user_id, p.status, p.date_of_birth, p.id);
         });
     }
     Result<std::optional<PartyRecord>> party_by_id(const std::string& id) override {
         return one<PartyRecord>("reading a party", "SELECT * FROM parties WHERE id = ?", party_from, id);
     }
     Result<std::vector<PartyRecord>> parties_of_case(const std::string& case_id) override {
-        return many<PartyRecord>("listing parties", "SELECT * FROM parties WHERE case_id = ? ORDER BY created_at, id",
+        return many<PartyRecord>("listing parties",
+                                 "SELECT * FROM parties WHERE case_id = ? ORDER BY created_at, id",
                                  party_from, case_id);
     }
     Result<std::vector<PartyRecord>> parties_of_user(const std::string& user_id) override {
-        return many<PartyRecord>("listing parties", "SELECT * FROM parties WHERE user_id = ? ORDER BY created_at, id",
+        return many<PartyRecord>("listing parties",
+                                 "SELECT * FROM parties WHERE user_id = ? ORDER BY created_at, id",
                                  party_from, user_id);
     }
 
@@ -418,7 +436,8 @@ public:
     Status insert_invitation(const InvitationRecord& i) override {
         return write("creating an invitation", [&](Session& s) {
             exec(s,
-                 "INSERT INTO invitations(token_hash, party_id, case_id, created_by, created_at, expires_at, used_at)"
+                 "INSERT INTO invitations(token_hash, party_id, case_id, created_by, created_at, expires_at, "
+                 "used_at)"
                  " VALUES (?,?,?,?,?,?,?)",
                  i.token_hash, i.party_id, i.case_id, i.created_by, static_cast<Poco::Int64>(i.created_at),
                  static_cast<Poco::Int64>(i.expires_at), static_cast<Poco::Int64>(i.used_at));
@@ -458,21 +477,25 @@ public:
     Status insert_document(const DocumentRecord& d) override {
         return write("creating a document", [&](Session& s) {
             exec(s,
-                 "INSERT INTO documents(id, case_id, type, created_by, created_by_party, created_at, current_version,"
+                 "INSERT INTO documents(id, case_id, type, created_by, created_by_party, created_at, "
+                 "current_version,"
                  " state, category, sensitivity) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                 d.id, d.case_id, d.type, d.created_by, d.created_by_party, static_cast<Poco::Int64>(d.created_at),
-                 static_cast<Poco::Int64>(d.current_version), d.state, d.category, d.sensitivity);
+                 d.id, d.case_id, d.type, d.created_by, d.created_by_party,
+                 static_cast<Poco::Int64>(d.created_at), static_cast<Poco::Int64>(d.current_version), d.state,
+                 d.category, d.sensitivity);
         });
     }
     Status update_document(const DocumentRecord& d) override {
         return write("updating a document", [&](Session& s) {
             exec(s,
-                 "UPDATE documents SET current_version = ?, state = ?, category = ?, sensitivity = ? WHERE id = ?",
+                 "UPDATE documents SET current_version = ?, state = ?, category = ?, sensitivity = ? WHERE "
+                 "id = ?",
                  static_cast<Poco::Int64>(d.current_version), d.state, d.category, d.sensitivity, d.id);
         });
     }
     Result<std::optional<DocumentRecord>> document_by_id(const std::string& id) override {
-        return one<DocumentRecord>("reading a document", "SELECT * FROM documents WHERE id = ?", document_from, id);
+        return one<DocumentRecord>("reading a document", "SELECT * FROM documents WHERE id = ?",
+                                   document_from, id);
     }
     Result<std::vector<DocumentRecord>> documents_of_case(const std::string& case_id) override {
         return many<DocumentRecord>("listing documents",
@@ -482,16 +505,18 @@ public:
     Status insert_version(const VersionRecord& v) override {
         return write("storing a document version", [&](Session& s) {
             exec(s,
-                 "INSERT INTO document_versions(document_id, version, blob_id, size, sha256, pages, uploaded_by,"
+                 "INSERT INTO document_versions(document_id, version, blob_id, size, sha256, pages, "
+                 "uploaded_by,"
                  " uploaded_at, title_sealed, filename_sealed, kek_version, wrapped_key)"
                  " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                 v.document_id, static_cast<Poco::Int64>(v.version), v.blob_id, static_cast<Poco::Int64>(v.size),
-                 v.sha256, static_cast<Poco::Int64>(v.pages), v.uploaded_by, static_cast<Poco::Int64>(v.uploaded_at),
-                 to_blob(v.title_sealed), to_blob(v.filename_sealed), static_cast<Poco::Int64>(v.kek_version),
-                 to_blob(v.wrapped_key));
+                 v.document_id, static_cast<Poco::Int64>(v.version), v.blob_id,
+                 static_cast<Poco::Int64>(v.size), v.sha256, static_cast<Poco::Int64>(v.pages), v.uploaded_by,
+                 static_cast<Poco::Int64>(v.uploaded_at), to_blob(v.title_sealed), to_blob(v.filename_sealed),
+                 static_cast<Poco::Int64>(v.kek_version), to_blob(v.wrapped_key));
         });
     }
-    Result<std::optional<VersionRecord>> version_of(const std::string& document_id, std::int64_t version) override {
+    Result<std::optional<VersionRecord>> version_of(const std::string& document_id,
+                                                    std::int64_t version) override {
         return one<VersionRecord>("reading a document version",
                                   "SELECT * FROM document_versions WHERE document_id = ? AND version = ?",
                                   version_from, document_id, static_cast<Poco::Int64>(version));
@@ -524,31 +549,35 @@ public:
         });
     }
     Result<std::optional<SealedRecord>> record(const std::string& kind, const std::string& id) override {
-        return one<SealedRecord>("reading a record", "SELECT * FROM records WHERE kind = ? AND id = ?", record_from,
-                                 kind, id);
+        return one<SealedRecord>("reading a record", "SELECT * FROM records WHERE kind = ? AND id = ?",
+                                 record_from, kind, id);
     }
-    Result<std::vector<SealedRecord>> records_of_case(const std::string& kind, const std::string& case_id) override {
-        return many<SealedRecord>("listing records",
-                                  "SELECT * FROM records WHERE kind = ? AND case_id = ? ORDER BY updated_at, id",
-                                  record_from, kind, case_id);
+    Result<std::vector<SealedRecord>> records_of_case(const std::string& kind,
+                                                      const std::string& case_id) override {
+        return many<SealedRecord>(
+            "listing records", "SELECT * FROM records WHERE kind = ? AND case_id = ? ORDER BY updated_at, id",
+            record_from, kind, case_id);
     }
     Result<std::vector<SealedRecord>> records_of_document(const std::string& kind,
                                                           const std::string& document_id) override {
-        return many<SealedRecord>("listing records",
-                                  "SELECT * FROM records WHERE kind = ? AND document_id = ? ORDER BY updated_at, id",
-                                  record_from, kind, document_id);
+        return many<SealedRecord>(
+            "listing records",
+            "SELECT * FROM records WHERE kind = ? AND document_id = ? ORDER BY updated_at, id", record_from,
+            kind, document_id);
     }
-    Result<std::vector<SealedRecord>> records_in_state(const std::string& kind, const std::string& state) override {
-        return many<SealedRecord>("listing records",
-                                  "SELECT * FROM records WHERE kind = ? AND state = ? ORDER BY updated_at, id",
-                                  record_from, kind, state);
+    Result<std::vector<SealedRecord>> records_in_state(const std::string& kind,
+                                                       const std::string& state) override {
+        return many<SealedRecord>(
+            "listing records", "SELECT * FROM records WHERE kind = ? AND state = ? ORDER BY updated_at, id",
+            record_from, kind, state);
     }
 
     // --- disclosures
     Status insert_disclosure(const DisclosureRecord& d) override {
         return write("recording a disclosure", [&](Session& s) {
             exec(s,
-                 "INSERT INTO disclosures(id, case_id, document_id, version, recipient_user, recipient_party, at, rule,"
+                 "INSERT INTO disclosures(id, case_id, document_id, version, recipient_user, "
+                 "recipient_party, at, rule,"
                  " basis, purpose) VALUES (?,?,?,?,?,?,?,?,?,?)",
                  d.id, d.case_id, d.document_id, static_cast<Poco::Int64>(d.version), d.recipient_user,
                  d.recipient_party, static_cast<Poco::Int64>(d.at), d.rule, d.basis, d.purpose);
@@ -578,7 +607,8 @@ public:
     Status put_outbox(const OutboxRecord& m) override {
         return write("queueing a notification", [&](Session& s) {
             exec(s,
-                 "INSERT OR REPLACE INTO outbox(id, kind, case_id, sealed, state, created_at, send_after, attempts,"
+                 "INSERT OR REPLACE INTO outbox(id, kind, case_id, sealed, state, created_at, send_after, "
+                 "attempts,"
                  " sent_at, last_error) VALUES (?,?,?,?,?,?,?,?,?,?)",
                  m.id, m.kind, m.case_id, to_blob(m.sealed), m.state, static_cast<Poco::Int64>(m.created_at),
                  static_cast<Poco::Int64>(m.send_after), static_cast<Poco::Int64>(m.attempts),
@@ -589,10 +619,12 @@ public:
         return many<OutboxRecord>("reading the outbox",
                                   "SELECT * FROM outbox WHERE state = 'pending' AND send_after <= ?"
                                   " ORDER BY send_after, id LIMIT ?",
-                                  outbox_from, static_cast<Poco::Int64>(now), static_cast<Poco::Int64>(limit));
+                                  outbox_from, static_cast<Poco::Int64>(now),
+                                  static_cast<Poco::Int64>(limit));
     }
     Result<std::vector<OutboxRecord>> outbox_of_case(const std::string& case_id) override {
-        return many<OutboxRecord>("reading the outbox", "SELECT * FROM outbox WHERE case_id = ? ORDER BY created_at, id",
+        return many<OutboxRecord>("reading the outbox",
+                                  "SELECT * FROM outbox WHERE case_id = ? ORDER BY created_at, id",
                                   outbox_from, case_id);
     }
 
@@ -602,8 +634,8 @@ public:
         Status st = write("appending to the audit log", [&](Session& s) {
             RecordSet rs = select(s, "SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM audit_log");
             seq = i64(rs, 0, "next");
-            exec(s, "INSERT INTO audit_log(seq, entry, leaf_hash) VALUES (?, ?, ?)", static_cast<Poco::Int64>(seq),
-                 entry, to_blob(leaf_hash));
+            exec(s, "INSERT INTO audit_log(seq, entry, leaf_hash) VALUES (?, ?, ?)",
+                 static_cast<Poco::Int64>(seq), entry, to_blob(leaf_hash));
         });
         if (!st) {
             return std::move(st).error();
@@ -634,8 +666,9 @@ public:
             std::int64_t from = 0;
             constexpr std::int64_t page = 50000;
             while (true) {
-                RecordSet rs = select(s, "SELECT seq, leaf_hash FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?",
-                                      static_cast<Poco::Int64>(from), static_cast<Poco::Int64>(page));
+                RecordSet rs =
+                    select(s, "SELECT seq, leaf_hash FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?",
+                           static_cast<Poco::Int64>(from), static_cast<Poco::Int64>(page));
                 const std::size_t rows = rs.rowCount();
                 for (std::size_t r = 0; r < rows; ++r) {
                     fn(i64(rs, r, "seq"), blob(rs, r, "leaf_hash"));
@@ -744,25 +777,30 @@ private:
     }
 
     Status migrate() {
-        exec_raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                 " applied_at INTEGER NOT NULL)");
+        exec_raw(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+            " applied_at INTEGER NOT NULL)");
         for (const Migration& m : sqlite_migrations()) {
             RecordSet rs = select(m_writer, "SELECT COUNT(*) AS n FROM schema_migrations WHERE version = ?",
                                   static_cast<Poco::Int64>(m.version));
             if (i64(rs, 0, "n") > 0) {
                 continue;
             }
-            Status st = transaction([&]() -> Status {
-                for (const std::string& sql : m.statements) {
-                    exec(m_writer, sql);
-                }
-                exec(m_writer, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, strftime('%s','now'))",
-                     static_cast<Poco::Int64>(m.version), std::string(m.name));
-                return {};
-            }, {});
+            Status st = transaction(
+                [&]() -> Status {
+                    for (const std::string& sql : m.statements) {
+                        exec(m_writer, sql);
+                    }
+                    exec(m_writer,
+                         "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, "
+                         "strftime('%s','now'))",
+                         static_cast<Poco::Int64>(m.version), std::string(m.name));
+                    return {};
+                },
+                {});
             if (!st) {
-                return make_error(st.error().code, "migration " + std::to_string(m.version) + " failed: " +
-                                                       st.error().message);
+                return make_error(st.error().code, "migration " + std::to_string(m.version) +
+                                                       " failed: " + st.error().message);
             }
         }
         return {};

@@ -72,17 +72,20 @@ public:
     virtual Result<std::optional<DocumentRecord>> document_by_id(const std::string& id) = 0;
     virtual Result<std::vector<DocumentRecord>> documents_of_case(const std::string& case_id) = 0;
     virtual Status insert_version(const VersionRecord& v) = 0;
-    virtual Result<std::optional<VersionRecord>> version_of(const std::string& document_id, std::int64_t version) = 0;
+    virtual Result<std::optional<VersionRecord>> version_of(const std::string& document_id,
+                                                            std::int64_t version) = 0;
     virtual Result<std::vector<VersionRecord>> versions_of(const std::string& document_id) = 0;
     virtual Result<std::vector<std::string>> all_blob_ids() = 0;
 
     // Sealed workflow records (see SealedRecord).
     virtual Status put_record(const SealedRecord& r) = 0; // insert or replace
     virtual Result<std::optional<SealedRecord>> record(const std::string& kind, const std::string& id) = 0;
-    virtual Result<std::vector<SealedRecord>> records_of_case(const std::string& kind, const std::string& case_id) = 0;
+    virtual Result<std::vector<SealedRecord>> records_of_case(const std::string& kind,
+                                                              const std::string& case_id) = 0;
     virtual Result<std::vector<SealedRecord>> records_of_document(const std::string& kind,
                                                                   const std::string& document_id) = 0;
-    virtual Result<std::vector<SealedRecord>> records_in_state(const std::string& kind, const std::string& state) = 0;
+    virtual Result<std::vector<SealedRecord>> records_in_state(const std::string& kind,
+                                                               const std::string& state) = 0;
 
     // Accounting of disclosures.
     virtual Status insert_disclosure(const DisclosureRecord& d) = 0;

@@ -14,7 +14,8 @@ TEST_CASE("an envelope nobody finished signing expires, stays unsigned and says 
           "[integration][signing][expiry]") {
     World w;
     const Signer parent = w.join("parent", "Ada Okafor", "ada@example.org");
-    const auto e = document_envelope(w, make_pdf("EXPIRY-MARKER", 1), {{"parent_a", parent.party_id, 1}}, true, 1);
+    const auto e =
+        document_envelope(w, make_pdf("EXPIRY-MARKER", 1), {{"parent_a", parent.party_id, 1}}, true, 1);
     const std::string id = str(e, "id");
     const std::string doc = str(e, "document_id");
 
@@ -39,9 +40,9 @@ TEST_CASE("an envelope nobody finished signing expires, stays unsigned and says 
     }
     SECTION("signing is refused with a clear message and the document has no signature") {
         const auto v = signer.get("/api/v1/envelopes/" + id + "/document");
-        const auto r = signer.post_json("/api/v1/envelopes/" + id + "/sign",
-                                        obj({{"viewed_sha256", "x"}, {"typed_signature", "Ada Okafor"},
-                                             {"password", parent.password}}));
+        const auto r = signer.post_json(
+            "/api/v1/envelopes/" + id + "/sign",
+            obj({{"viewed_sha256", "x"}, {"typed_signature", "Ada Okafor"}, {"password", parent.password}}));
         CHECK(r.status == 410);
         CHECK(r.body.find("expired") != std::string::npos);
         const auto content = clinician.get("/api/v1/documents/" + doc + "/content");

@@ -6,19 +6,21 @@
 
 using namespace kvtest;
 
-TEST_CASE("a clinician opens a case, a parent joins and documents go in and come out intact", "[integration][story]") {
+TEST_CASE("a clinician opens a case, a parent joins and documents go in and come out intact",
+          "[integration][story]") {
     Daemon daemon;
     TempDir homes("kvhome");
     CliUser clinician(homes.path() + "/clinician", k_clinician_password);
-    auto login = clinician.run({"--server", daemon.url(), "--ca", daemon.ca_path(), "login", k_clinician_email});
+    auto login =
+        clinician.run({"--server", daemon.url(), "--ca", daemon.ca_path(), "login", k_clinician_email});
     INFO(login.out << login.err);
     REQUIRE(login.exit_code == 0);
 
     const auto created = clinician.json({"case", "create", "Rivera family", "--mode", "closed"});
     const std::string case_id = created.extract<Poco::JSON::Object::Ptr>()->getValue<std::string>("id");
 
-    const auto invited = clinician.json({"party", "invite", case_id, "--role", "parent", "--name", "Zoë O'Brien-Núñez",
-                                         "--email", "zoe@example.org"});
+    const auto invited = clinician.json({"party", "invite", case_id, "--role", "parent", "--name",
+                                         "Zoë O'Brien-Núñez", "--email", "zoe@example.org"});
     const std::string link = invited.extract<Poco::JSON::Object::Ptr>()->getValue<std::string>("link");
     REQUIRE(link.find("/invite#") != std::string::npos);
 
@@ -37,7 +39,8 @@ TEST_CASE("a clinician opens a case, a parent joins and documents go in and come
     SECTION("the parent's upload comes back byte for byte, to the parent and the clinician only") {
         const std::string pdf = make_pdf("COURT-ORDER-MARKER-7731", 2);
         write_file(homes.path() + "/order.pdf", pdf);
-        const auto up = parent.json({"doc", "upload", case_id, "--type", "court-order", homes.path() + "/order.pdf"});
+        const auto up =
+            parent.json({"doc", "upload", case_id, "--type", "court-order", homes.path() + "/order.pdf"});
         const auto doc = up.extract<Poco::JSON::Object::Ptr>();
         CHECK(doc->getValue<int>("pages") == 2);
         const std::string doc_id = doc->getValue<std::string>("id");

@@ -29,8 +29,12 @@
 
 namespace kvtest {
 
-std::string bin_dir() { return KV_BIN_DIR; }
-std::string source_dir() { return KV_SOURCE_DIR; }
+std::string bin_dir() {
+    return KV_BIN_DIR;
+}
+std::string source_dir() {
+    return KV_SOURCE_DIR;
+}
 
 TempDir::TempDir(const std::string& prefix) {
     std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
@@ -93,8 +97,8 @@ void apply_env(const std::map<std::string, std::string>& env) {
 
 } // namespace
 
-ProcessResult run_process(const std::vector<std::string>& argv_in, const std::map<std::string, std::string>& env,
-                          const std::string& stdin_text) {
+ProcessResult run_process(const std::vector<std::string>& argv_in,
+                          const std::map<std::string, std::string>& env, const std::string& stdin_text) {
     std::vector<std::string> argv = argv_in;
     int in_pipe[2];
     int out_pipe[2];
@@ -144,10 +148,11 @@ ProcessResult run_process(const std::vector<std::string>& argv_in, const std::ma
 }
 
 Daemon::Daemon(DaemonOptions options) : m_dir("kvd"), m_options(std::move(options)) {
-    const ProcessResult init = run_process(
-        {bin_dir() + "/kinvaultd", "init", "--data", data_dir(), "--admin-email", k_clinician_email, "--admin-name",
-         "Dana Clinician", "--practice-name", "Harbor Family Practice", "--key-file", key_file()},
-        {{"KINVAULT_PASSWORD", k_clinician_password}});
+    const ProcessResult init =
+        run_process({bin_dir() + "/kinvaultd", "init", "--data", data_dir(), "--admin-email",
+                     k_clinician_email, "--admin-name", "Dana Clinician", "--practice-name",
+                     "Harbor Family Practice", "--key-file", key_file()},
+                    {{"KINVAULT_PASSWORD", k_clinician_password}});
     INFO(init.out << init.err);
     REQUIRE(init.exit_code == 0);
     start();
@@ -161,7 +166,9 @@ Daemon::~Daemon() {
     }
 }
 
-std::string Daemon::log() const { return read_file(m_log_path); }
+std::string Daemon::log() const {
+    return read_file(m_log_path);
+}
 
 void Daemon::start() {
     REQUIRE(m_pid <= 0);
@@ -169,8 +176,8 @@ void Daemon::start() {
     REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0);
     static int run_counter = 0;
     m_log_path = m_dir.path() + "/kinvaultd-" + std::to_string(++run_counter) + ".log";
-    std::vector<std::string> argv{bin_dir() + "/kinvaultd", "--data", data_dir(), "--port", "0", "--key-file",
-                                  key_file()};
+    std::vector<std::string> argv{
+        bin_dir() + "/kinvaultd", "--data", data_dir(), "--port", "0", "--key-file", key_file()};
     argv.insert(argv.end(), m_options.args.begin(), m_options.args.end());
     const pid_t pid = ::fork();
     REQUIRE(pid >= 0);
@@ -187,10 +194,12 @@ void Daemon::start() {
     m_pid = pid;
     m_stdout.clear();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (m_stdout.find("listening on") == std::string::npos || m_stdout.find('\n', m_stdout.find("listening on")) == std::string::npos) {
+    while (m_stdout.find("listening on") == std::string::npos ||
+           m_stdout.find('\n', m_stdout.find("listening on")) == std::string::npos) {
         pollfd p{out_pipe[0], POLLIN, 0};
         const int left = static_cast<int>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+                .count());
         if (left <= 0 || ::poll(&p, 1, left) <= 0) {
             break;
         }
@@ -255,7 +264,8 @@ std::string Response::error_code() const {
 Client::Client(std::string url, std::string ca_path) : m_url(std::move(url)), m_ca(std::move(ca_path)) {}
 
 Response Client::request(const std::string& method, const std::string& path, const std::string& body,
-                         const std::string& content_type, const std::map<std::string, std::string>& headers) const {
+                         const std::string& content_type,
+                         const std::map<std::string, std::string>& headers) const {
     Poco::Net::Context::Params params;
     params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
     params.caLocation = m_ca;
@@ -309,11 +319,13 @@ Poco::JSON::Object::Ptr obj(std::initializer_list<std::pair<std::string, std::st
     return o;
 }
 
-CliUser::CliUser(std::string home, std::string password) : m_home(std::move(home)), m_password(std::move(password)) {
+CliUser::CliUser(std::string home, std::string password)
+    : m_home(std::move(home)), m_password(std::move(password)) {
     std::filesystem::create_directories(m_home);
 }
 
-ProcessResult CliUser::run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) const {
+ProcessResult CliUser::run(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env) const {
     std::vector<std::string> argv{bin_dir() + "/kinvault"};
     argv.insert(argv.end(), args.begin(), args.end());
     std::map<std::string, std::string> e{{"XDG_CONFIG_HOME", m_home}, {"KINVAULT_PASSWORD", m_password}};
@@ -344,10 +356,12 @@ std::string make_pdf(const std::string& marker, int pages) {
     objects.push_back("<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(pages) + " >>");
     objects.push_back("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
     for (int i = 0; i < pages; ++i) {
-        objects.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents " + std::to_string(5 + 2 * i) +
-                          " 0 R /Resources << /Font << /F1 3 0 R >> >> >>");
-        const std::string stream = "BT /F1 18 Tf 72 700 Td (" + marker + " page " + std::to_string(i + 1) + ") Tj ET";
-        objects.push_back("<< /Length " + std::to_string(stream.size()) + " >>\nstream\n" + stream + "\nendstream");
+        objects.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents " +
+                          std::to_string(5 + 2 * i) + " 0 R /Resources << /Font << /F1 3 0 R >> >> >>");
+        const std::string stream =
+            "BT /F1 18 Tf 72 700 Td (" + marker + " page " + std::to_string(i + 1) + ") Tj ET";
+        objects.push_back("<< /Length " + std::to_string(stream.size()) + " >>\nstream\n" + stream +
+                          "\nendstream");
     }
     std::string out = "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n";
     std::vector<std::size_t> offsets;

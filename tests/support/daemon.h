@@ -34,7 +34,8 @@ struct ProcessResult {
 };
 
 // Runs a program with arguments and extra environment variables, optional stdin text; waits for it.
-ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+ProcessResult run_process(const std::vector<std::string>& argv,
+                          const std::map<std::string, std::string>& env = {},
                           const std::string& stdin_text = "");
 
 inline constexpr const char* k_clinician_email = "clinician@example.org";
@@ -52,9 +53,9 @@ public:
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
-    void start();             // starts (or restarts) kinvaultd and waits for its port
-    int stop();               // SIGTERM, waits, returns the exit status (-1 on a signal)
-    void kill_hard();         // SIGKILL, reaps
+    void start();     // starts (or restarts) kinvaultd and waits for its port
+    int stop();       // SIGTERM, waits, returns the exit status (-1 on a signal)
+    void kill_hard(); // SIGKILL, reaps
     [[nodiscard]] bool running() const { return m_pid > 0; }
 
     [[nodiscard]] std::uint16_t port() const { return m_port; }
@@ -116,7 +117,8 @@ Poco::JSON::Object::Ptr obj(std::initializer_list<std::pair<std::string, std::st
 class CliUser {
 public:
     CliUser(std::string home, std::string password);
-    ProcessResult run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) const;
+    ProcessResult run(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env = {}) const;
     // Runs with --json and parses the output (REQUIREs exit 0).
     Poco::Dynamic::Var json(const std::vector<std::string>& args) const;
     [[nodiscard]] const std::string& home() const { return m_home; }

@@ -7,8 +7,13 @@ using namespace kinvault;
 // RFC 4648 section 10 test vectors.
 TEST_CASE("base64 and base64url match the RFC 4648 test vectors", "[hex]") {
     const std::pair<const char*, const char*> vectors[] = {
-        {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-        {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
+        {"foobar", "Zm9vYmFy"},
     };
     for (const auto& [plain, encoded] : vectors) {
         CHECK(to_base64(to_bytes(plain)) == encoded);
@@ -22,8 +27,8 @@ TEST_CASE("base64 and base64url match the RFC 4648 test vectors", "[hex]") {
 
 TEST_CASE("malformed base64 and hex are refused", "[hex]") {
     CHECK_FALSE(from_base64("Zm9v!"));
-    CHECK_FALSE(from_base64("Zm9"));   // not a multiple of four
-    CHECK_FALSE(from_base64("Zh=="));  // non-zero leftover bits
+    CHECK_FALSE(from_base64("Zm9"));  // not a multiple of four
+    CHECK_FALSE(from_base64("Zh==")); // non-zero leftover bits
     CHECK_FALSE(from_base64("Z==="));
     CHECK_FALSE(from_hex("abc"));
     CHECK_FALSE(from_hex("zz"));

@@ -27,7 +27,9 @@ TEST_CASE("a sealed value opens only with the same key and the same binding", "[
             CHECK_FALSE(aead_open(key, bad, "field:doc_a:title"));
         }
     }
-    SECTION("another key does not open it") { CHECK_FALSE(aead_open(Secret::random(32), sealed, "field:doc_a:title")); }
+    SECTION("another key does not open it") {
+        CHECK_FALSE(aead_open(Secret::random(32), sealed, "field:doc_a:title"));
+    }
     SECTION("a truncated value is refused") {
         CHECK_FALSE(aead_open(key, sealed.data(), 10, "field:doc_a:title"));
     }

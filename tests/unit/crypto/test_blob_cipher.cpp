@@ -20,7 +20,8 @@ Bytes encrypt(const Secret& key, const Bytes& plain, const std::string& ad, std:
     return out;
 }
 
-Result<Bytes> decrypt(const Secret& key, const Bytes& cipher, const std::string& ad, std::size_t slice = 777) {
+Result<Bytes> decrypt(const Secret& key, const Bytes& cipher, const std::string& ad,
+                      std::size_t slice = 777) {
     Bytes out;
     BlobDecryptor dec(key, ad, [&](const std::uint8_t* d, std::size_t n) {
         out.insert(out.end(), d, d + n);
@@ -51,8 +52,8 @@ Bytes pattern(std::size_t n) {
 
 TEST_CASE("documents round-trip through the blob cipher at every size boundary", "[blob]") {
     const Secret key = Secret::random(32);
-    for (const std::size_t n : {std::size_t{0}, std::size_t{1}, k_blob_chunk - 1, k_blob_chunk, k_blob_chunk + 1,
-                                3 * k_blob_chunk, 3 * k_blob_chunk + 5}) {
+    for (const std::size_t n : {std::size_t{0}, std::size_t{1}, k_blob_chunk - 1, k_blob_chunk,
+                                k_blob_chunk + 1, 3 * k_blob_chunk, 3 * k_blob_chunk + 5}) {
         const Bytes plain = pattern(n);
         const Bytes cipher = encrypt(key, plain, "doc:a:v1:k1");
         CHECK(cipher.size() == blob_ciphertext_size(n));
@@ -100,7 +101,13 @@ TEST_CASE("tampered, truncated, reordered or moved blobs are refused with an int
         bad.push_back(0);
         CHECK_FALSE(decrypt(key, bad, "doc:a:v1:k1"));
     }
-    SECTION("a blob bound to another document version") { CHECK_FALSE(decrypt(key, cipher, "doc:a:v2:k1")); }
-    SECTION("the wrong data key") { CHECK_FALSE(decrypt(Secret::random(32), cipher, "doc:a:v1:k1")); }
-    SECTION("an empty file") { CHECK_FALSE(decrypt(key, Bytes{}, "doc:a:v1:k1")); }
+    SECTION("a blob bound to another document version") {
+        CHECK_FALSE(decrypt(key, cipher, "doc:a:v2:k1"));
+    }
+    SECTION("the wrong data key") {
+        CHECK_FALSE(decrypt(Secret::random(32), cipher, "doc:a:v1:k1"));
+    }
+    SECTION("an empty file") {
+        CHECK_FALSE(decrypt(key, Bytes{}, "doc:a:v1:k1"));
+    }
 }

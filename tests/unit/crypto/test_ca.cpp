@@ -25,7 +25,8 @@ std::string run(const std::string& cmd) {
 }
 
 std::string write_temp(const std::string& name, const std::string& text) {
-    const auto path = std::filesystem::temp_directory_path() / ("kv-ca-" + std::to_string(::getpid()) + "-" + name);
+    const auto path =
+        std::filesystem::temp_directory_path() / ("kv-ca-" + std::to_string(::getpid()) + "-" + name);
     std::ofstream(path) << text;
     return path.string();
 }
@@ -42,7 +43,8 @@ TEST_CASE("certificates issued by the practice root verify with openssl", "[ca]"
         auto tls = issue_tls_certificate(*root, {"localhost"}, {"127.0.0.1"}, now, 30);
         REQUIRE(tls);
         const std::string tls_path = write_temp("tls.pem", tls->certificate_pem);
-        const std::string out = run("openssl verify -CAfile " + root_path + " -purpose sslserver " + tls_path);
+        const std::string out =
+            run("openssl verify -CAfile " + root_path + " -purpose sslserver " + tls_path);
         CHECK(out.find(": OK") != std::string::npos);
         const std::string text = run("openssl x509 -noout -text -in " + tls_path);
         CHECK(text.find("DNS:localhost") != std::string::npos);
@@ -52,8 +54,8 @@ TEST_CASE("certificates issued by the practice root verify with openssl", "[ca]"
     SECTION("a signer certificate carries the signer's name and e-mail and chains to the root") {
         auto key = generate_p256_key();
         REQUIRE(key);
-        auto cert = issue_signer_certificate(*root, key->public_key_pem, {"Nguyễn Thị Ánh", "anh@example.org", ""},
-                                             now, 365);
+        auto cert = issue_signer_certificate(*root, key->public_key_pem,
+                                             {"Nguyễn Thị Ánh", "anh@example.org", ""}, now, 365);
         REQUIRE(cert);
         const std::string path = write_temp("signer.pem", *cert);
         CHECK(run("openssl verify -CAfile " + root_path + " " + path).find(": OK") != std::string::npos);

@@ -11,7 +11,8 @@ using namespace kinvault::crypto;
 
 namespace {
 std::string temp_path(const std::string& name) {
-    return (std::filesystem::temp_directory_path() / ("kv-keyring-" + std::to_string(::getpid()) + "-" + name))
+    return (std::filesystem::temp_directory_path() /
+            ("kv-keyring-" + std::to_string(::getpid()) + "-" + name))
         .string();
 }
 } // namespace
@@ -88,7 +89,7 @@ TEST_CASE("key files must be private and hold a 32-byte key", "[keyring]") {
     std::filesystem::remove(path);
     REQUIRE(create_key_file(path));
     SECTION("a fresh key file is 0600 and readable") {
-        struct stat st{};
+        struct stat st {};
         REQUIRE(::stat(path.c_str(), &st) == 0);
         CHECK((st.st_mode & 0777) == 0600);
         auto key = read_key_file(path);
@@ -101,7 +102,9 @@ TEST_CASE("key files must be private and hold a 32-byte key", "[keyring]") {
         REQUIRE_FALSE(key);
         CHECK(key.error().message.find("chmod 600") != std::string::npos);
     }
-    SECTION("an existing key file is never overwritten") { CHECK_FALSE(create_key_file(path)); }
+    SECTION("an existing key file is never overwritten") {
+        CHECK_FALSE(create_key_file(path));
+    }
     SECTION("a key file with the wrong length is refused") {
         std::filesystem::remove(path);
         {

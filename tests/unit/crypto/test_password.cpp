@@ -12,7 +12,8 @@ TEST_CASE("passwords are hashed with Argon2id and verified", "[password]") {
     CHECK(hash->rfind("$argon2id$", 0) == 0);
     CHECK(hash->find("careful") == std::string::npos);
     CHECK(verify_password(*hash, pw) == PasswordCheck::match);
-    CHECK(verify_password(*hash, Secret::from_view("a long and careful passphrasE")) == PasswordCheck::mismatch);
+    CHECK(verify_password(*hash, Secret::from_view("a long and careful passphrasE")) ==
+          PasswordCheck::mismatch);
     CHECK(verify_password("garbage", pw) == PasswordCheck::mismatch);
 }
 

@@ -17,12 +17,9 @@ TEST_CASE("TOTP codes match the RFC 6238 appendix B test vectors", "[totp]") {
         const char* sha512;
     };
     const Row rows[] = {
-        {59, "94287082", "46119246", "90693936"},
-        {1111111109, "07081804", "68084774", "25091201"},
-        {1111111111, "14050471", "67062674", "99943326"},
-        {1234567890, "89005924", "91819424", "93441116"},
-        {2000000000, "69279037", "90698825", "38618901"},
-        {20000000000, "65353130", "77737706", "47863826"},
+        {59, "94287082", "46119246", "90693936"},         {1111111109, "07081804", "68084774", "25091201"},
+        {1111111111, "14050471", "67062674", "99943326"}, {1234567890, "89005924", "91819424", "93441116"},
+        {2000000000, "69279037", "90698825", "38618901"}, {20000000000, "65353130", "77737706", "47863826"},
     };
     for (const Row& r : rows) {
         CHECK(totp_code(seed20, r.t, {TotpHash::sha1, 8, 30}) == r.sha1);
@@ -36,7 +33,9 @@ TEST_CASE("a TOTP code is accepted within one step and only once", "[totp]") {
     const UnixTime now = 1111111111;
     const std::string code = totp_code(seed, now);
 
-    SECTION("the current code is accepted") { CHECK(totp_verify(seed, code, now, -1).has_value()); }
+    SECTION("the current code is accepted") {
+        CHECK(totp_verify(seed, code, now, -1).has_value());
+    }
     SECTION("the previous step's code is still accepted") {
         CHECK(totp_verify(seed, totp_code(seed, now - 30), now, -1).has_value());
     }

@@ -717,8 +717,7 @@ TEST_CASE("a signature request the document cannot take is invalid input", "[rem
 
 // The worker reads the appearance font before its filter closes file access and hands the bytes to
 // prepare_signature, so visible appearances and value fields work inside the sandbox.
-TEST_CASE("a visible signature with value fields is prepared through the worker",
-          "[remote][sign]") {
+TEST_CASE("a visible signature with value fields is prepared through the worker", "[remote][sign]") {
     PdfGateway gateway(worker_config());
     const auto document = render_agreement(gateway);
     auto request = invisible_request("parent_a_signature", name_a);

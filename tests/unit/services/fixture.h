@@ -49,16 +49,16 @@ struct Stack {
         store = std::move(s).value();
         blobs = std::make_unique<storage::BlobStore>(dir + "/blobs");
         REQUIRE(blobs->init());
-        audit = std::make_unique<services::AuditLog>(*store, clock,
-                                                     crypto::CheckpointSigner::generate("test.local/audit"),
-                                                     "test.local/audit");
+        audit = std::make_unique<services::AuditLog>(
+            *store, clock, crypto::CheckpointSigner::generate("test.local/audit"), "test.local/audit");
         REQUIRE(audit->load());
         gate = std::make_unique<services::ReleaseGate>(*store, *keyring, clock);
-        accounts = std::make_unique<services::Accounts>(*store, *keyring, *audit, clock, services::SessionPolicy{},
-                                                        logins);
+        accounts = std::make_unique<services::Accounts>(*store, *keyring, *audit, clock,
+                                                        services::SessionPolicy{}, logins);
         notifier = std::make_unique<services::Notifier>(*store, *keyring, clock);
         notifier->set_public_url("https://kinvault.test");
-        cases = std::make_unique<services::Cases>(*store, *keyring, *audit, *accounts, *gate, *notifier, clock);
+        cases =
+            std::make_unique<services::Cases>(*store, *keyring, *audit, *accounts, *gate, *notifier, clock);
         pdf::GatewayConfig gw;
         gw.worker_path = KV_WORKER_PATH;
         pdf = std::make_unique<pdf::PdfGateway>(gw);
@@ -69,7 +69,8 @@ struct Stack {
 
     services::Principal clinician() {
         static const char* pw = "clinician-password-1";
-        auto id = accounts->create_clinician("dana@example.org", "Dana Reyes", crypto::Secret::from_view(pw), req);
+        auto id =
+            accounts->create_clinician("dana@example.org", "Dana Reyes", crypto::Secret::from_view(pw), req);
         REQUIRE(id);
         auto s = accounts->login("dana@example.org", crypto::Secret::from_view(pw), "", req);
         REQUIRE(s);

@@ -52,7 +52,8 @@ TEST_CASE("repeated failures back off and then hit the hourly cap", "[accounts]"
 TEST_CASE("sessions end when idle, at their absolute limit, and on logout", "[accounts]") {
     Stack s;
     (void)s.clinician();
-    auto session = s.accounts->login("dana@example.org", Secret::from_view("clinician-password-1"), "", s.req);
+    auto session =
+        s.accounts->login("dana@example.org", Secret::from_view("clinician-password-1"), "", s.req);
     REQUIRE(session);
     const std::string token = session->token;
     CHECK(s.accounts->authenticate(token));
@@ -90,7 +91,8 @@ TEST_CASE("sessions end when idle, at their absolute limit, and on logout", "[ac
     }
 }
 
-TEST_CASE("an invitation works once, within seven days, and never takes over an existing account", "[accounts]") {
+TEST_CASE("an invitation works once, within seven days, and never takes over an existing account",
+          "[accounts]") {
     Stack s;
     const auto clinician = s.clinician();
     auto c = s.cases->create(clinician, "Rivera family", "closed", s.req);
@@ -116,9 +118,11 @@ TEST_CASE("an invitation works once, within seven days, and never takes over an 
         REQUIRE(s.accounts->accept_invitation(inv->token, Secret::from_view("ana-password-1"), s.req));
         auto c2 = s.cases->create(clinician, "Second family", "open", s.req);
         REQUIRE(c2);
-        auto inv2 = s.cases->invite(clinician, c2->id, {"parent", "Ana Rivera", "ana@example.org", "", ""}, s.req);
+        auto inv2 =
+            s.cases->invite(clinician, c2->id, {"parent", "Ana Rivera", "ana@example.org", "", ""}, s.req);
         REQUIRE(inv2);
-        auto takeover = s.accounts->accept_invitation(inv2->token, Secret::from_view("attacker-password"), s.req);
+        auto takeover =
+            s.accounts->accept_invitation(inv2->token, Secret::from_view("attacker-password"), s.req);
         REQUIRE_FALSE(takeover);
         CHECK(takeover.error().code == Errc::unauthenticated);
         CHECK(s.accounts->accept_invitation(inv2->token, Secret::from_view("ana-password-1"), s.req));

@@ -7,8 +7,8 @@ using namespace kvunit;
 TEST_CASE("audit entries become Merkle leaves whose proofs verify against signed checkpoints", "[audit]") {
     Stack s;
     for (int i = 0; i < 10; ++i) {
-        REQUIRE(s.audit->append({"usr_x", "document.read", "doc_" + std::to_string(i), "case_1", "permit", "test", ""},
-                                s.req));
+        REQUIRE(s.audit->append(
+            {"usr_x", "document.read", "doc_" + std::to_string(i), "case_1", "permit", "test", ""}, s.req));
     }
     const std::uint64_t size = s.audit->size();
     CHECK(size == 10);
@@ -16,7 +16,8 @@ TEST_CASE("audit entries become Merkle leaves whose proofs verify against signed
     REQUIRE(entries);
     std::vector<crypto::Hash> leaves;
     for (const auto& e : *entries) {
-        leaves.push_back(crypto::merkle_leaf_hash(reinterpret_cast<const std::uint8_t*>(e.entry.data()), e.entry.size()));
+        leaves.push_back(
+            crypto::merkle_leaf_hash(reinterpret_cast<const std::uint8_t*>(e.entry.data()), e.entry.size()));
         CHECK(e.entry.find("\"client\":\"192.0.2.7\"") != std::string::npos);
     }
     auto note = s.audit->latest_checkpoint();
@@ -40,7 +41,8 @@ TEST_CASE("reloading the audit log rebuilds the same tree and notices a rewritte
         REQUIRE(s.audit->append({"usr_x", "case.read", "c", "c", "permit", "r", ""}, s.req));
     }
     auto before = s.audit->latest_checkpoint();
-    services::AuditLog reloaded(*s.store, s.clock, crypto::CheckpointSigner::generate("other"), "test.local/audit");
+    services::AuditLog reloaded(*s.store, s.clock, crypto::CheckpointSigner::generate("other"),
+                                "test.local/audit");
     REQUIRE(reloaded.load());
     CHECK(reloaded.size() == 5);
 
@@ -49,7 +51,8 @@ TEST_CASE("reloading the audit log rebuilds the same tree and notices a rewritte
         auto seq = s.store->append_audit("{\"forged\":true}", Bytes(32, 0));
         return seq ? Status{} : Status(seq.error());
     }));
-    services::AuditLog tampered(*s.store, s.clock, crypto::CheckpointSigner::generate("other"), "test.local/audit");
+    services::AuditLog tampered(*s.store, s.clock, crypto::CheckpointSigner::generate("other"),
+                                "test.local/audit");
     auto loaded = tampered.load();
     REQUIRE_FALSE(loaded);
     CHECK(loaded.error().code == Errc::integrity);

@@ -12,7 +12,8 @@ std::string pdf_text(const std::string& marker) {
     const std::string stream = "BT /F1 18 Tf 72 700 Td (" + marker + ") Tj ET";
     std::vector<std::string> objs = {
         "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 "
+        "R >> >> >>",
         "<< /Length " + std::to_string(stream.size()) + " >>\nstream\n" + stream + "\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
     std::string out = "%PDF-1.4\n";
@@ -134,7 +135,8 @@ TEST_CASE("a party sees their own upload; another party gets the same answer as 
     auto join = [&](const std::string& name, const std::string& email) {
         auto inv = s.cases->invite(clinician, c->id, {"parent", name, email, "", ""}, s.req);
         REQUIRE(inv);
-        auto session = s.accounts->accept_invitation(inv->token, crypto::Secret::from_view(email + "-pw1"), s.req);
+        auto session =
+            s.accounts->accept_invitation(inv->token, crypto::Secret::from_view(email + "-pw1"), s.req);
         REQUIRE(session);
         return session->principal;
     };

@@ -40,7 +40,7 @@ TEST_CASE("a committed blob is readable and private; an aborted one leaves nothi
     REQUIRE((*w)->write(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
     REQUIRE((*w)->commit("blob_abcdefghij"));
     CHECK(read_all(store, "blob_abcdefghij") == data);
-    struct stat st{};
+    struct stat st {};
     REQUIRE(::stat(store.path_of("blob_abcdefghij").c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
 
@@ -91,7 +91,7 @@ TEST_CASE("small files are written durably with the requested mode", "[blob]") {
     std::string s;
     std::getline(in, s);
     CHECK(s == "content");
-    struct stat st{};
+    struct stat st {};
     REQUIRE(::stat((dir.path + "/keyring").c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
 }

@@ -110,7 +110,8 @@ TEST_CASE("the audit log keeps its leaves in order", "[storage]") {
     auto store = open_sqlite_store({db.path(), 2, 5});
     REQUIRE(store);
     for (int i = 0; i < 5; ++i) {
-        auto seq = (*store)->append_audit("{\"n\":" + std::to_string(i) + "}", Bytes(32, static_cast<std::uint8_t>(i)));
+        auto seq = (*store)->append_audit("{\"n\":" + std::to_string(i) + "}",
+                                          Bytes(32, static_cast<std::uint8_t>(i)));
         REQUIRE(seq);
         CHECK(*seq == i);
     }
