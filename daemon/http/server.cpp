@@ -54,10 +54,6 @@ void drain_body(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResp
     if (!response.getKeepAlive()) {
         return;
     }
-    if (request.hasContentLength() && request.getContentLength64() > (1 << 20)) {
-        response.setKeepAlive(false);
-        return;
-    }
     std::istream& in = request.stream();
     char buf[16384];
     std::size_t total = 0;
