@@ -34,6 +34,9 @@ void register_envelope_commands(CLI::App& app, Cli& cli, int& rc) {
                   "SLOT=PARTY[,capacity=self|parent_legal_custody|guardian|minor_self|clinician][,group=N]"
                   "[,authority=TEXT]")
         ->required();
+    c->add_option("--stamp", create->stamps,
+                  "with --document: text to fill in before anyone signs, PAGE:X,Y,WIDTH,HEIGHT=TEXT "
+                  "(page from 1, points from the bottom left)");
     c->add_option("--expires-days", create->expires_days, "days the signers have (default 14)");
     c->add_option("--roi", create->roi, "the ROI record this envelope executes");
     c->add_flag("--send", create->send, "send at once");

@@ -7,6 +7,7 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <regex>
@@ -219,6 +220,31 @@ int cmd_envelope_create(Cli& cli, const EnvelopeCreateArgs& a) {
         signers->add(s);
     }
     body->set("signers", signers);
+    if (!a.stamps.empty()) {
+        Poco::JSON::Array::Ptr stamps = new Poco::JSON::Array();
+        for (const auto& spec : a.stamps) {
+            int page = 0;
+            double x = 0;
+            double y = 0;
+            double w = 0;
+            double h = 0;
+            int used = 0;
+            if (std::sscanf(spec.c_str(), "%d:%lf,%lf,%lf,%lf=%n", &page, &x, &y, &w, &h, &used) != 5 ||
+                used == 0 || page < 1) {
+                return report(make_error(Errc::invalid_input,
+                                         "--stamp takes PAGE:X,Y,WIDTH,HEIGHT=TEXT, not '" + spec + "'"));
+            }
+            Poco::JSON::Object::Ptr st = new Poco::JSON::Object();
+            st->set("page", page - 1);
+            st->set("x", x);
+            st->set("y", y);
+            st->set("width", w);
+            st->set("height", h);
+            st->set("text", spec.substr(static_cast<std::size_t>(used)));
+            stamps->add(st);
+        }
+        body->set("stamps", stamps);
+    }
     auto r = api->call("POST", "/api/v1/cases/" + url_encode(a.case_id) + "/envelopes", body);
     if (r && a.send) {
         r = api->call("POST", "/api/v1/envelopes/" + url_encode(str(*r, "id")) + "/send");

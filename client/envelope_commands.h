@@ -15,6 +15,7 @@ struct EnvelopeCreateArgs {
     std::string roi;
     std::vector<std::string> values;
     std::vector<std::string> signers;
+    std::vector<std::string> stamps; // PAGE:X,Y,W,H=TEXT (page 1-based)
     long long expires_days{14};
     bool send{false};
 };

@@ -306,6 +306,17 @@ void Api::add_envelope_routes() {
                                          so->optValue<int>("group", 1)});
                 }
             }
+            if (body->has("stamps")) {
+                for (const auto& v : *body->getArray("stamps")) {
+                    const auto so = v.extract<Poco::JSON::Object::Ptr>();
+                    pdf::StampItem item;
+                    item.text = get_string(so, "text");
+                    item.page = so->optValue<int>("page", 0);
+                    item.rect = {so->optValue<double>("x", 72), so->optValue<double>("y", 72),
+                                 so->optValue<double>("width", 200), so->optValue<double>("height", 14)};
+                    r.stamps.push_back(item);
+                }
+            }
             if (body->has("fields")) {
                 for (const auto& v : *body->getArray("fields")) {
                     const auto fo = v.extract<Poco::JSON::Object::Ptr>();

@@ -535,6 +535,26 @@ Result<Envelope> Signing::create(const Principal& who, EnvelopeRequest request, 
         }
         e.document_id = current->id;
         e.base_version = current->version;
+        if (!request.stamps.empty()) {
+            auto original = m_vault.read_bytes(current->id, current->version);
+            if (!original) {
+                return std::move(original).error();
+            }
+            auto stamped = pdf::remote_stamp(m_pdf, *original, request.stamps);
+            if (!stamped) {
+                return std::move(stamped).error();
+            }
+            UploadRequest up;
+            up.case_id = e.case_id;
+            up.document_id = current->id;
+            up.title = current->title;
+            up.filename = current->filename;
+            auto stored = m_vault.store_bytes(who.user_id, up, *stamped, access->my_parties.front().id, req);
+            if (!stored) {
+                return std::move(stored).error();
+            }
+            e.base_version = stored->version;
+        }
         e.title = request.title.empty() ? current->title : request.title;
         e.purpose = current->type == "roi"                       ? "roi"
                     : current->type == "reunification-agreement" ? "agreement"

@@ -9,6 +9,7 @@
 #include "crypto/keyring.h"
 #include "pdf/gateway.h"
 #include "pdf/sign.h"
+#include "pdf/stamp.h"
 #include "pdf/template.h"
 #include "services/accounts.h"
 #include "services/audit.h"
@@ -68,6 +69,9 @@ struct EnvelopeRequest {
     std::vector<FieldSpec> fields;
     std::int64_t expires_in_days{14};
     std::string roi_id;
+    // Values the sender fills in on a stored document: drawn into its page content before any signature
+    // (later changes to page content would look like tampering to a strict reader).
+    std::vector<pdf::StampItem> stamps;
 };
 
 struct SignAct {
