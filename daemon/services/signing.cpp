@@ -1034,20 +1034,7 @@ Result<Envelope> Signing::sign(const Principal& who, const std::string& envelope
     }
     e->signers[*index].signature_id = request->signature_id;
     e->signers[*index].signature_field = request->field_name;
-    auto prepared = pdf::remote_prepare(m_pdf, *bytes, *request);
-    if (!prepared) {
-        return std::move(prepared).error();
-    }
-    auto digest = pdf::byte_range_digest(*prepared);
-    if (!digest) {
-        return std::move(digest).error();
-    }
-    auto cms =
-        crypto::cms_sign(*digest, key->private_key_pem, key->certificate_pem, {m_keys.root.certificate_pem});
-    if (!cms) {
-        return std::move(cms).error();
-    }
-    auto signed_pdf = pdf::inject_signature(*prepared, *cms);
+    auto signed_pdf = sign_with(*bytes, *request, *key);
     if (!signed_pdf) {
         return std::move(signed_pdf).error();
     }
@@ -1260,6 +1247,26 @@ Result<Envelope> Signing::complete_external(const Principal& who, const std::str
 
 // ------------------------------------------------------------------------------------------------ completion
 
+// One signature end to end: the worker prepares the incremental update, this process hashes the byte range
+// and makes the CMS (the key never enters the worker), then writes it into the placeholder.
+Result<Bytes> Signing::sign_with(const Bytes& pdf, const pdf::SignatureRequest& request,
+                                 const crypto::CertifiedKey& key) {
+    auto prepared = pdf::remote_prepare(m_pdf, pdf, request);
+    if (!prepared) {
+        return std::move(prepared).error();
+    }
+    auto digest = pdf::byte_range_digest(*prepared);
+    if (!digest) {
+        return std::move(digest).error();
+    }
+    auto cms =
+        crypto::cms_sign(*digest, key.private_key_pem, key.certificate_pem, {m_keys.root.certificate_pem});
+    if (!cms) {
+        return std::move(cms).error();
+    }
+    return pdf::inject_signature(*prepared, *cms);
+}
+
 Result<Bytes> Signing::seal_pdf(const Bytes& pdf, const std::string& reason, UnixTime when) {
     pdf::SignatureRequest r;
     r.field_name = "practice_seal_" + crypto::random_id("s").substr(2, 8);
@@ -1270,20 +1277,7 @@ Result<Bytes> Signing::seal_pdf(const Bytes& pdf, const std::string& reason, Uni
     r.reason = reason;
     r.signature_id = crypto::random_id("seal");
     r.signing_time = when;
-    auto prepared = pdf::remote_prepare(m_pdf, pdf, r);
-    if (!prepared) {
-        return std::move(prepared).error();
-    }
-    auto digest = pdf::byte_range_digest(*prepared);
-    if (!digest) {
-        return std::move(digest).error();
-    }
-    auto cms = crypto::cms_sign(*digest, m_keys.seal.private_key_pem, m_keys.seal.certificate_pem,
-                                {m_keys.root.certificate_pem});
-    if (!cms) {
-        return std::move(cms).error();
-    }
-    return pdf::inject_signature(*prepared, *cms);
+    return sign_with(pdf, r, m_keys.seal);
 }
 
 Status Signing::complete(Envelope& e, const RequestInfo& req) {
@@ -1382,20 +1376,7 @@ Status Signing::complete(Envelope& e, const RequestInfo& req) {
             break;
         }
     }
-    auto prepared = pdf::remote_prepare(m_pdf, rendered->pdf, r);
-    if (!prepared) {
-        return std::move(prepared).error();
-    }
-    auto digest = pdf::byte_range_digest(*prepared);
-    if (!digest) {
-        return std::move(digest).error();
-    }
-    auto cms = crypto::cms_sign(*digest, m_keys.seal.private_key_pem, m_keys.seal.certificate_pem,
-                                {m_keys.root.certificate_pem});
-    if (!cms) {
-        return std::move(cms).error();
-    }
-    auto certificate = pdf::inject_signature(*prepared, *cms);
+    auto certificate = sign_with(rendered->pdf, r, m_keys.seal);
     if (!certificate) {
         return std::move(certificate).error();
     }

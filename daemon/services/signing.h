@@ -175,6 +175,8 @@ private:
     [[nodiscard]] Status notify_group(Envelope& e, int group, const std::string& kind);
     void add_event(Envelope& e, const std::string& type, const std::string& slot, const std::string& actor,
                    const RequestInfo& req, const std::string& auth, const std::string& detail = "");
+    [[nodiscard]] Result<Bytes> sign_with(const Bytes& pdf, const pdf::SignatureRequest& request,
+                                          const crypto::CertifiedKey& key);
     [[nodiscard]] Result<Bytes> seal_pdf(const Bytes& pdf, const std::string& reason, UnixTime when);
 
     storage::Store& m_store;
