@@ -176,10 +176,15 @@ Status BlobStore::read(const std::string& blob_id,
     if (fd < 0) {
         return make_error(Errc::integrity, "the stored document file is missing");
     }
-    std::vector<std::uint8_t> buf(slice);
+    // One read buffer per thread, reused: a fresh slice per read would be zero-filled, and freed back to the
+    // kernel, every time. It only ever holds ciphertext.
+    thread_local std::vector<std::uint8_t> buf;
+    if (buf.size() < slice) {
+        buf.resize(slice);
+    }
     Status result;
     while (true) {
-        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        const ssize_t n = ::read(fd, buf.data(), slice);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;

@@ -81,6 +81,11 @@ const std::vector<Migration>& sqlite_migrations() {
              "CREATE INDEX outbox_case ON outbox(case_id)",
              "CREATE INDEX documents_case_created ON documents(case_id, created_at)",
          }},
+        {3,
+         "a keyed tag over each stored blob's ciphertext, checked before a document is served",
+         {
+             "ALTER TABLE document_versions ADD COLUMN ciphertext_mac BLOB",
+         }},
     };
     return migrations;
 }

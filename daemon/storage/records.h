@@ -94,6 +94,9 @@ struct VersionRecord {
     Bytes filename_sealed;
     std::uint32_t kek_version{0};
     Bytes wrapped_key;
+    // Poly1305 tag of the whole blob file, keyed from the data key (crypto/blob_mac.h); empty for versions
+    // stored before migration 3 until their first read has verified them by decryption.
+    Bytes ciphertext_mac;
 };
 
 struct AuditRecord {

@@ -144,6 +144,7 @@ VersionRecord version_from(const RecordSet& rs, std::size_t r) {
     v.filename_sealed = blob(rs, r, "filename_sealed");
     v.kek_version = static_cast<std::uint32_t>(i64(rs, r, "kek_version"));
     v.wrapped_key = blob(rs, r, "wrapped_key");
+    v.ciphertext_mac = blob(rs, r, "ciphertext_mac");
     return v;
 }
 
@@ -507,12 +508,20 @@ public:
             exec(s,
                  "INSERT INTO document_versions(document_id, version, blob_id, size, sha256, pages, "
                  "uploaded_by,"
-                 " uploaded_at, title_sealed, filename_sealed, kek_version, wrapped_key)"
-                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                 " uploaded_at, title_sealed, filename_sealed, kek_version, wrapped_key, ciphertext_mac)"
+                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                  v.document_id, static_cast<Poco::Int64>(v.version), v.blob_id,
                  static_cast<Poco::Int64>(v.size), v.sha256, static_cast<Poco::Int64>(v.pages), v.uploaded_by,
                  static_cast<Poco::Int64>(v.uploaded_at), to_blob(v.title_sealed), to_blob(v.filename_sealed),
-                 static_cast<Poco::Int64>(v.kek_version), to_blob(v.wrapped_key));
+                 static_cast<Poco::Int64>(v.kek_version), to_blob(v.wrapped_key), to_blob(v.ciphertext_mac));
+        });
+    }
+    Status set_version_mac(const std::string& document_id, std::int64_t version, const Bytes& mac) override {
+        return write("recording a document version's ciphertext tag", [&](Session& s) {
+            exec(s,
+                 "UPDATE document_versions SET ciphertext_mac = ? WHERE document_id = ? AND version = ?"
+                 " AND (ciphertext_mac IS NULL OR length(ciphertext_mac) = 0)",
+                 to_blob(mac), document_id, static_cast<Poco::Int64>(version));
         });
     }
     Result<std::optional<VersionRecord>> version_of(const std::string& document_id,

@@ -72,6 +72,10 @@ public:
     virtual Result<std::optional<DocumentRecord>> document_by_id(const std::string& id) = 0;
     virtual Result<std::vector<DocumentRecord>> documents_of_case(const std::string& case_id) = 0;
     virtual Status insert_version(const VersionRecord& v) = 0;
+    // Records the ciphertext tag of a version that has none yet (a version stored before the tag existed,
+    // once a full decryption has verified it). Never replaces a recorded tag.
+    virtual Status set_version_mac(const std::string& document_id, std::int64_t version,
+                                   const Bytes& mac) = 0;
     virtual Result<std::optional<VersionRecord>> version_of(const std::string& document_id,
                                                             std::int64_t version) = 0;
     virtual Result<std::vector<VersionRecord>> versions_of(const std::string& document_id) = 0;

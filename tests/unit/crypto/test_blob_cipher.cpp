@@ -63,6 +63,25 @@ TEST_CASE("documents round-trip through the blob cipher at every size boundary",
     }
 }
 
+TEST_CASE("the reader gives the same plaintext however the ciphertext is sliced", "[blob]") {
+    // Whole chunks are decrypted straight from the caller's buffer and only split ones are assembled, so
+    // slices on, just before and just after chunk boundaries must all give the same bytes.
+    const Secret key = Secret::random(32);
+    const std::size_t cipher_chunk = blob_ciphertext_size(k_blob_chunk) - blob_ciphertext_size(0);
+    for (const std::size_t n : {std::size_t{0}, k_blob_chunk, 4 * k_blob_chunk + 3}) {
+        const Bytes plain = pattern(n);
+        const Bytes cipher = encrypt(key, plain, "doc:a:v1:k1");
+        for (const std::size_t slice :
+             {std::size_t{1}, std::size_t{28}, std::size_t{29}, cipher_chunk - 1, cipher_chunk,
+              cipher_chunk + 1, 2 * cipher_chunk + 28, 256 * std::size_t{1024}, cipher.size()}) {
+            auto back = decrypt(key, cipher, "doc:a:v1:k1", std::max<std::size_t>(slice, 1));
+            INFO("size " << n << ", slice " << slice);
+            REQUIRE(back);
+            CHECK(*back == plain);
+        }
+    }
+}
+
 TEST_CASE("tampered, truncated, reordered or moved blobs are refused with an integrity error", "[blob]") {
     const Secret key = Secret::random(32);
     const Bytes plain = pattern(3 * k_blob_chunk + 100);
