@@ -1,12 +1,22 @@
 #include "services/vault.h"
 
+#include "crypto/blob_mac.h"
 #include "crypto/random.h"
 #include "crypto/sha256.h"
 #include "domain/types.h"
 #include "services/json_text.h"
 
+#include <Poco/Logger.h>
+#include <Poco/Runnable.h>
+#include <Poco/ThreadPool.h>
+
 #include <algorithm>
+#include <array>
+#include <condition_variable>
 #include <cstring>
+#include <functional>
+#include <mutex>
+#include <sodium.h>
 
 namespace kinvault::services {
 
@@ -128,6 +138,7 @@ struct Upload::State {
     std::string blob_id;
     std::unique_ptr<storage::BlobWriter> writer;
     std::unique_ptr<crypto::BlobEncryptor> encryptor;
+    std::unique_ptr<crypto::BlobMac> mac; // over the ciphertext as it goes to disk
     crypto::Sha256 hash;
     std::uint64_t size{0};
     Bytes head;
@@ -218,7 +229,11 @@ Result<DocumentView> Upload::finish() {
 Vault::Vault(storage::Store& store, storage::BlobStore& blobs, const crypto::Keyring& keyring,
              AuditLog& audit, ReleaseGate& gate, pdf::PdfGateway& pdf, const Clock& clock, VaultLimits limits)
     : m_store(store), m_blobs(blobs), m_keyring(keyring), m_audit(audit), m_gate(gate), m_pdf(pdf),
-      m_clock(clock), m_limits(limits) {}
+      m_clock(clock), m_limits(limits), m_readers(std::make_unique<Poco::ThreadPool>(2, 64, 60)) {}
+
+Vault::~Vault() {
+    m_readers->joinAll();
+}
 
 Result<std::unique_ptr<Upload>> Vault::begin_upload(const Principal& who, const UploadRequest& request,
                                                     const RequestInfo& req) {
@@ -304,11 +319,75 @@ Vault::begin_upload_checked(const Principal& who, const UploadRequest& request, 
         return std::move(writer).error();
     }
     state->writer = std::move(writer).value();
-    storage::BlobWriter* w = state->writer.get();
-    state->encryptor = std::make_unique<crypto::BlobEncryptor>(
-        state->data_key, blob_binding(state->document.id, state->version, state->wrapped.kek_version),
-        [w](const std::uint8_t* d, std::size_t n) { return w->write(d, n); });
+    start_blob(*state);
     return std::unique_ptr<Upload>(new Upload(std::move(state)));
+}
+
+void Vault::start_blob(Upload::State& s) const {
+    storage::BlobWriter* w = s.writer.get();
+    s.mac = std::make_unique<crypto::BlobMac>(s.data_key);
+    crypto::BlobMac* mac = s.mac.get();
+    s.encryptor = std::make_unique<crypto::BlobEncryptor>(
+        s.data_key, blob_binding(s.document.id, s.version, s.wrapped.kek_version),
+        [w, mac](const std::uint8_t* d, std::size_t n) {
+            mac->update(d, n);
+            return w->write(d, n);
+        });
+}
+
+Status Vault::check_blob_tag(const storage::VersionRecord& v) const {
+    auto key = m_keyring.unwrap_key({v.kek_version, v.wrapped_key}, key_context(v.document_id, v.version));
+    if (!key) {
+        return std::move(key).error();
+    }
+    // One pass of Poly1305 over the file: about a sixth of the cost of decrypting it.
+    crypto::BlobMac mac(*key);
+    KV_TRY(m_blobs.read(v.blob_id, [&](const std::uint8_t* d, std::size_t n) {
+        mac.update(d, n);
+        return Status{};
+    }));
+    if (mac.size() != crypto::blob_ciphertext_size(static_cast<std::uint64_t>(v.size))) {
+        return make_error(Errc::integrity, "the stored document does not have its recorded size");
+    }
+    if (!crypto::blob_tag_equal(mac.finish(), v.ciphertext_mac)) {
+        return make_error(Errc::integrity,
+                          "the stored document does not match the tag recorded when it was stored");
+    }
+    return {};
+}
+
+Status Vault::verify_blob(const storage::VersionRecord& v) {
+    if (!v.ciphertext_mac.empty()) {
+        return check_blob_tag(v);
+    }
+    auto key = m_keyring.unwrap_key({v.kek_version, v.wrapped_key}, key_context(v.document_id, v.version));
+    if (!key) {
+        return std::move(key).error();
+    }
+    crypto::BlobMac mac(*key);
+    // A version stored before tags existed: decrypt it all once (every chunk, its order, the final tag, the
+    // binding), then record its tag so that later reads take the one cheap pass.
+    std::uint64_t plain = 0;
+    crypto::BlobDecryptor dec(*key, blob_binding(v.document_id, v.version, v.kek_version),
+                              [&](const std::uint8_t*, std::size_t n) {
+                                  plain += n;
+                                  return true;
+                              });
+    KV_TRY(m_blobs.read(v.blob_id, [&](const std::uint8_t* d, std::size_t n) {
+        mac.update(d, n);
+        return dec.feed(d, n);
+    }));
+    KV_TRY(dec.finish());
+    if (plain != static_cast<std::uint64_t>(v.size)) {
+        return make_error(Errc::integrity, "the stored document does not have its recorded size");
+    }
+    const crypto::BlobTag tag = mac.finish();
+    if (Status recorded = m_store.set_version_mac(v.document_id, v.version, Bytes(tag.begin(), tag.end()));
+        !recorded) {
+        Poco::Logger::get("kinvault.vault")
+            .warning("could not record a verified version's ciphertext tag: %s", recorded.error().message);
+    }
+    return {};
 }
 
 Status Vault::decrypt_blob(const storage::VersionRecord& v, const crypto::ByteSink& sink) const {
@@ -345,6 +424,8 @@ Result<DocumentView> Vault::commit_upload(Upload::State& s) {
                                                                      std::to_string(v.version) + ":filename");
     v.kek_version = s.wrapped.kek_version;
     v.wrapped_key = s.wrapped.sealed;
+    const crypto::BlobTag tag = s.mac->finish();
+    v.ciphertext_mac.assign(tag.begin(), tag.end());
 
     // The PDF is parsed only by the sandboxed worker, fed straight from the encrypted blob.
     auto reader = m_blobs.open(s.blob_id);
@@ -546,6 +627,262 @@ Result<std::vector<DocumentView>> Vault::versions(const Principal& who, const st
     return out;
 }
 
+// Checks a stored file and decrypts it ahead of the reader on a helper thread, handing plaintext to the
+// serving thread in a ring of a few fixed pieces: the check overlaps the audit commit, and each piece is
+// decrypted while the previous one is TLS-encrypted and written to the socket. Memory stays at
+// k_pieces x k_piece whatever the document size; pieces are wiped before they are freed.
+class DocumentStream final : public Poco::Runnable {
+public:
+    // 4 MiB ahead: about what is decrypted while a 20 MiB file's tag is checked.
+    static constexpr std::size_t k_piece = 256 * 1024;
+    static constexpr std::size_t k_pieces = 16;
+
+    using Verify = std::function<Status()>;
+    using Decrypt = std::function<Status(const crypto::ByteSink&)>;
+
+    // Checks on one thread of `pool` while decrypting ahead on another; with one thread free, checks and
+    // then decrypts on it; with none, both run on the reader's thread when asked (slower, never refused).
+    DocumentStream(Verify verify, Decrypt decrypt, Poco::ThreadPool& pool)
+        : m_verify_fn(std::move(verify)), m_decrypt_fn(std::move(decrypt)), m_check(*this) {
+        m_ring = take_ring();
+        // Counted before each start: a task may finish (and count itself out) before start() returns.
+        bool checking = false;
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_running = 2;
+        }
+        try {
+            pool.start(m_check, "kv-read-check");
+            checking = true;
+        } catch (const Poco::NoThreadAvailableException&) {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            --m_running;
+        }
+        try {
+            pool.start(*this, "kv-read-ahead");
+        } catch (const Poco::NoThreadAvailableException&) {
+            {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                --m_running;
+            }
+            if (!checking) {
+                give_back(std::move(m_ring)); // no helper at all
+            } else {
+                m_decrypt_here = true; // the check runs on the helper; decryption on the reader's thread
+            }
+        }
+        if (!checking && m_ring) {
+            // Decrypting ahead but nobody checking: check on the reader's thread when asked.
+            m_check_here = true;
+        }
+    }
+    ~DocumentStream() override {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_stopped = true;
+        m_cv.notify_all();
+        m_cv.wait(lock, [&] { return m_running == 0; });
+        lock.unlock();
+        if (m_ring) {
+            give_back(std::move(m_ring));
+        }
+    }
+    DocumentStream(const DocumentStream&) = delete;
+    DocumentStream& operator=(const DocumentStream&) = delete;
+
+    // Waits for the check of the whole stored file.
+    Status verified() {
+        if (!m_ring || m_check_here) { // no helper for the check: check here, once
+            if (!m_verify_done) {
+                m_verify = m_verify_fn();
+                m_verify_done = true;
+            }
+            return m_verify;
+        }
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_cv.wait(lock, [&] { return m_verify_done; });
+        return m_verify;
+    }
+
+    // Feeds the plaintext to the sink until the stream ends. Only after verified() has passed.
+    Status drain(const crypto::ByteSink& sink) {
+        if (!m_ring || m_decrypt_here) {
+            return m_decrypt_fn(sink);
+        }
+        std::size_t next = 0;
+        while (true) {
+            Piece& p = (*m_ring)[next];
+            {
+                std::unique_lock<std::mutex> lock(m_mutex);
+                m_cv.wait(lock, [&] { return p.full || m_closed; });
+                if (!p.full) {
+                    return m_end;
+                }
+            }
+            bool ok = false;
+            try {
+                ok = sink(p.data.data(), p.len);
+            } catch (...) {
+                stop();
+                throw;
+            }
+            {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                p.full = false;
+                m_stopped = m_stopped || !ok;
+                m_cv.notify_all();
+            }
+            if (!ok) {
+                return make_error(Errc::unavailable, "the reader stopped");
+            }
+            next = (next + 1) % k_pieces;
+        }
+    }
+
+    // The reader is gone (or never came): the helper stops at its next piece.
+    void stop() {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_stopped = true;
+        m_cv.notify_all();
+    }
+
+private:
+    struct Piece {
+        std::vector<std::uint8_t> data;
+        std::size_t len{0};
+        bool full{false};
+    };
+    using Ring = std::array<Piece, k_pieces>;
+
+    // Rings are reused: allocating and freeing a megabyte per download costs more than decrypting a small
+    // document (every free unmaps pages and flushes the other cores' TLBs). At most k_spare rings are kept,
+    // so idle memory is bounded by concurrency, never by document size.
+    static constexpr std::size_t k_spare = 4;
+    static std::mutex& spare_mutex() {
+        static std::mutex m;
+        return m;
+    }
+    static std::vector<std::unique_ptr<Ring>>& spares() {
+        static std::vector<std::unique_ptr<Ring>> s;
+        return s;
+    }
+    static std::unique_ptr<Ring> take_ring() {
+        {
+            std::lock_guard<std::mutex> lock(spare_mutex());
+            if (!spares().empty()) {
+                auto r = std::move(spares().back());
+                spares().pop_back();
+                return r;
+            }
+        }
+        auto r = std::make_unique<Ring>();
+        for (auto& p : *r) {
+            p.data.resize(k_piece);
+        }
+        return r;
+    }
+    static void give_back(std::unique_ptr<Ring> r) {
+        for (auto& p : *r) {
+            sodium_memzero(p.data.data(), p.data.size()); // no plaintext outlives its download
+            p.len = 0;
+            p.full = false;
+        }
+        std::lock_guard<std::mutex> lock(spare_mutex());
+        if (spares().size() < k_spare) {
+            spares().push_back(std::move(r));
+        }
+    }
+
+    // The whole-file check, on its own helper thread.
+    struct Check final : Poco::Runnable {
+        explicit Check(DocumentStream& owner) : stream(owner) {}
+        void run() override { stream.check(); }
+        DocumentStream& stream;
+    };
+
+    void check() {
+        Status st;
+        try {
+            st = m_verify_fn();
+        } catch (const std::exception& e) {
+            st = make_error(Errc::internal, std::string("checking the stored document failed: ") + e.what());
+        }
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_verify = std::move(st);
+        m_verify_done = true;
+        --m_running; // the last touch of this object by the check's thread
+        m_cv.notify_all();
+    }
+
+    // Decryption ahead of the reader. Nothing it produces leaves before check() has passed: the reader waits
+    // for verified() first.
+    void run() override {
+        Status st;
+        try {
+            st = m_decrypt_fn([this](const std::uint8_t* d, std::size_t n) { return put(d, n); });
+        } catch (const std::exception& e) {
+            st = make_error(Errc::internal, std::string("decryption failed: ") + e.what());
+        }
+        if (st && m_fill_len > 0) {
+            (void)publish();
+        }
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_end = std::move(st);
+        m_closed = true;
+        --m_running; // the last touch of this object by the decrypting thread
+        m_cv.notify_all();
+    }
+
+    bool put(const std::uint8_t* d, std::size_t n) {
+        while (n > 0) {
+            Piece& p = (*m_ring)[m_fill];
+            if (m_fill_len == 0) {
+                std::unique_lock<std::mutex> lock(m_mutex);
+                m_cv.wait(lock, [&] { return !p.full || m_stopped; });
+                if (m_stopped) {
+                    return false;
+                }
+            }
+            const std::size_t take = std::min(n, k_piece - m_fill_len);
+            std::memcpy(p.data.data() + m_fill_len, d, take);
+            m_fill_len += take;
+            d += take;
+            n -= take;
+            if (m_fill_len == k_piece && !publish()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    bool publish() {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        Piece& p = (*m_ring)[m_fill];
+        p.len = m_fill_len;
+        p.full = true;
+        m_fill = (m_fill + 1) % k_pieces;
+        m_fill_len = 0;
+        m_cv.notify_all();
+        return !m_stopped;
+    }
+
+    Verify m_verify_fn;
+    Decrypt m_decrypt_fn;
+    std::unique_ptr<Ring> m_ring; // only when decrypting ahead
+    std::size_t m_fill{0};        // helper thread only
+    std::size_t m_fill_len{0};    // helper thread only
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_verify_done{false};
+    Status m_verify;
+    bool m_stopped{false}; // the reader gave up
+    bool m_closed{false};  // decryption finished
+    Status m_end;
+    Check m_check;
+    int m_running{0};           // helper tasks still using this object
+    bool m_decrypt_here{false}; // only the check found a helper thread
+    bool m_check_here{false};   // only decryption found a helper thread
+};
+
 Result<OpenedDocument> Vault::open(const Principal& who, const std::string& document_id,
                                    std::optional<std::int64_t> version, const RequestInfo& req) {
     const Error hidden = make_error(Errc::not_found, "No such document.");
@@ -573,6 +910,20 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
     // A release to someone other than the case's clinician or the document's own author is a disclosure and
     // enters the accounting of disclosures (45 CFR 164.528) in the same transaction as its audit entry.
     const bool disclosure = decision.permit && !decision.basis.empty();
+    // A permitted read starts checking the stored file (and decrypting the first pieces) on a helper thread
+    // while the audit entry commits here: nothing reaches the reader until both have finished.
+    std::optional<storage::VersionRecord> v;
+    std::shared_ptr<DocumentStream> stream;
+    if (decision.permit) {
+        auto found = m_store.version_of(document_id, wanted);
+        if (!found) {
+            return std::move(found).error();
+        }
+        v = std::move(found).value();
+        if (v) {
+            stream = open_stream(*v);
+        }
+    }
     // Fail closed: the read is recorded before any byte leaves, or nothing leaves.
     KV_TRY(m_store.transaction([&]() -> Status {
         KV_TRY(m_audit.append({who.user_id, "document.read", document_id, (*d)->case_id,
@@ -595,35 +946,13 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
         }
         return {};
     }));
-    if (!decision.permit) {
+    if (!decision.permit || !v) {
         return hidden;
     }
-    auto v = m_store.version_of(document_id, wanted);
-    if (!v) {
-        return std::move(v).error();
-    }
-    if (!v->has_value()) {
-        return hidden;
-    }
-    // First pass: authenticate every chunk (secretstream tags, their order, the final tag, the binding to
-    // this document version), so a damaged or tampered file is refused before a single byte is served. A
-    // small document is kept from this pass and served from memory; a large one is decrypted again while
-    // streaming, so memory never grows with document size.
-    auto plain = std::make_shared<Bytes>();
-    const bool keep = (*v)->size <= static_cast<std::int64_t>(k_serve_from_memory);
-    if (keep) {
-        plain->reserve(static_cast<std::size_t>((*v)->size));
-    }
-    Status st = decrypt_blob(**v, [&](const std::uint8_t* data, std::size_t n) {
-        if (keep) {
-            plain->insert(plain->end(), data, data + n);
-        }
-        return true;
-    });
-    if (st && keep && static_cast<std::int64_t>(plain->size()) != (*v)->size) {
-        st = make_error(Errc::integrity, "the stored document does not have its recorded size");
-    }
-    if (!st) {
+    // Nothing is served until the whole stored file has proved it is the one written: a damaged or tampered
+    // file is refused before a single byte leaves. The bytes are then decrypted while they stream, each chunk
+    // authenticated again, so memory never grows with document size.
+    if (Status st = stream->verified(); !st) {
         (void)m_audit.append(
             {"system", "document.integrity", document_id, (*d)->case_id, "error", st.error().message, ""},
             req);
@@ -631,26 +960,36 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
                           "The stored copy of this document failed its integrity check and was not "
                           "served. The practice has been notified in the audit log.");
     }
-    auto view = view_of(**d, **v);
+    auto view = view_of(**d, *v);
     if (!view) {
         return std::move(view).error();
     }
     view->access_rule = decision.rule;
     view->access_basis = decision.basis;
-    return OpenedDocument{std::move(view).value(), **v, decision, keep ? plain : nullptr};
+    return OpenedDocument{std::move(view).value(), *v, decision, std::move(stream)};
+}
+
+std::shared_ptr<DocumentStream> Vault::open_stream(const storage::VersionRecord& v) {
+    DocumentStream::Decrypt decrypt = [this, v](const crypto::ByteSink& sink) {
+        return decrypt_blob(v, sink);
+    };
+    if (!v.ciphertext_mac.empty()) {
+        // The tag check reads only the blob and the keyring: safe on the helper thread.
+        return std::make_shared<DocumentStream>([this, v] { return check_blob_tag(v); }, std::move(decrypt),
+                                                *m_readers);
+    }
+    // A version stored before tags: verified here by a full decryption (which records its tag in the store,
+    // so it stays on this thread), then streamed like any other.
+    Status st = verify_blob(v);
+    return std::make_shared<DocumentStream>([st] { return st; }, std::move(decrypt), *m_readers);
 }
 
 Status Vault::write_to(const OpenedDocument& doc, const crypto::ByteSink& sink) const {
-    if (doc.plaintext) {
-        constexpr std::size_t slice = 256 * 1024;
-        for (std::size_t off = 0; off < doc.plaintext->size(); off += slice) {
-            if (!sink(doc.plaintext->data() + off, std::min(slice, doc.plaintext->size() - off))) {
-                return make_error(Errc::unavailable, "the reader stopped");
-            }
-        }
-        return {};
+    if (!doc.stream) {
+        return make_error(Errc::internal, "the document was not opened for reading");
     }
-    return decrypt_blob(doc.version, sink);
+    KV_TRY(doc.stream->verified());
+    return doc.stream->drain(sink);
 }
 
 Result<DocumentView> Vault::store_bytes(const std::string& actor, const UploadRequest& request,
@@ -694,10 +1033,7 @@ Result<DocumentView> Vault::store_bytes(const std::string& actor, const UploadRe
         return std::move(writer).error();
     }
     state->writer = std::move(writer).value();
-    storage::BlobWriter* w = state->writer.get();
-    state->encryptor = std::make_unique<crypto::BlobEncryptor>(
-        state->data_key, blob_binding(state->document.id, state->version, state->wrapped.kek_version),
-        [w](const std::uint8_t* d, std::size_t n) { return w->write(d, n); });
+    start_blob(*state);
     Upload upload(std::move(state));
     KV_TRY(upload.write(pdf.data(), pdf.size()));
     return upload.finish();

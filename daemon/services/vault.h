@@ -18,6 +18,10 @@
 #include <string>
 #include <vector>
 
+namespace Poco {
+class ThreadPool;
+}
+
 namespace kinvault::services {
 
 struct VaultLimits {
@@ -72,20 +76,22 @@ private:
     std::unique_ptr<State> m_state;
 };
 
+class DocumentStream; // checks and decrypts an opened document ahead of the reader (vault.cpp)
+
 struct OpenedDocument {
     DocumentView view;
     storage::VersionRecord version;
     AccessDecision decision;
-    std::shared_ptr<const Bytes> plaintext; // kept from the integrity pass for small documents
+    std::shared_ptr<DocumentStream> stream;
 };
-
-// Documents up to this size are served from the integrity pass's memory instead of being decrypted twice.
-inline constexpr std::size_t k_serve_from_memory = 4 * 1024 * 1024;
 
 class Vault {
 public:
     Vault(storage::Store& store, storage::BlobStore& blobs, const crypto::Keyring& keyring, AuditLog& audit,
           ReleaseGate& gate, pdf::PdfGateway& pdf, const Clock& clock, VaultLimits limits);
+    ~Vault();
+    Vault(const Vault&) = delete;
+    Vault& operator=(const Vault&) = delete;
 
     [[nodiscard]] const VaultLimits& limits() const { return m_limits; }
 
@@ -101,7 +107,7 @@ public:
     // Decides, audits (fail closed) and verifies the whole ciphertext before anything is served.
     [[nodiscard]] Result<OpenedDocument> open(const Principal& who, const std::string& document_id,
                                               std::optional<std::int64_t> version, const RequestInfo& req);
-    // Streams the plaintext of an opened document.
+    // Streams the plaintext of an opened document (each chunk authenticated again as it is decrypted).
     [[nodiscard]] Status write_to(const OpenedDocument& doc, const crypto::ByteSink& sink) const;
 
     // For other services (signing, templates): store bytes as a new document or version, and read bytes back,
@@ -121,6 +127,12 @@ private:
     [[nodiscard]] Result<std::unique_ptr<Upload>>
     begin_upload_checked(const Principal& who, const UploadRequest& request, const RequestInfo& req);
     [[nodiscard]] Result<DocumentView> commit_upload(Upload::State& s);
+    void start_blob(Upload::State& s) const;
+    // The whole stored file against the version's ciphertext tag (or, for a version stored before tags,
+    // a full authenticated decryption that then records the tag). Nothing is served unless this passes.
+    [[nodiscard]] Status verify_blob(const storage::VersionRecord& v);
+    [[nodiscard]] Status check_blob_tag(const storage::VersionRecord& v) const;
+    [[nodiscard]] std::shared_ptr<DocumentStream> open_stream(const storage::VersionRecord& v);
     [[nodiscard]] Status decrypt_blob(const storage::VersionRecord& v, const crypto::ByteSink& sink) const;
 
     storage::Store& m_store;
@@ -131,6 +143,8 @@ private:
     pdf::PdfGateway& m_pdf;
     const Clock& m_clock;
     VaultLimits m_limits;
+    // Threads that check and decrypt documents ahead of their readers (two per download in flight).
+    std::unique_ptr<Poco::ThreadPool> m_readers;
 };
 
 [[nodiscard]] std::string blob_binding(const std::string& document_id, std::int64_t version,
