@@ -131,11 +131,14 @@ struct BlobDecryptor::State {
 };
 
 BlobDecryptor::BlobDecryptor(const Secret& data_key, std::string associated_data, ByteSink sink)
+    : BlobDecryptor(data_key.clone(), std::move(associated_data), std::move(sink)) {}
+
+BlobDecryptor::BlobDecryptor(Secret&& data_key, std::string associated_data, ByteSink sink)
     : m_state(std::make_unique<State>()) {
     ensure_sodium();
     m_state->ad = std::move(associated_data);
     m_state->sink = std::move(sink);
-    m_state->key = data_key.clone();
+    m_state->key = std::move(data_key);
 }
 
 BlobDecryptor::~BlobDecryptor() {

@@ -41,6 +41,8 @@ private:
 class BlobDecryptor {
 public:
     BlobDecryptor(const Secret& data_key, std::string associated_data, ByteSink sink);
+    // Takes the key over (no copy: every copy of a Secret is another guarded, locked allocation).
+    BlobDecryptor(Secret&& data_key, std::string associated_data, ByteSink sink);
     ~BlobDecryptor();
     BlobDecryptor(const BlobDecryptor&) = delete;
     BlobDecryptor& operator=(const BlobDecryptor&) = delete;

@@ -335,13 +335,8 @@ void Vault::start_blob(Upload::State& s) const {
         });
 }
 
-Status Vault::check_blob_tag(const storage::VersionRecord& v) const {
-    auto key = m_keyring.unwrap_key({v.kek_version, v.wrapped_key}, key_context(v.document_id, v.version));
-    if (!key) {
-        return std::move(key).error();
-    }
+Status Vault::check_blob_tag(const storage::VersionRecord& v, crypto::BlobMac& mac) const {
     // One pass of Poly1305 over the file: about a sixth of the cost of decrypting it.
-    crypto::BlobMac mac(*key);
     KV_TRY(m_blobs.read(v.blob_id, [&](const std::uint8_t* d, std::size_t n) {
         mac.update(d, n);
         return Status{};
@@ -357,14 +352,14 @@ Status Vault::check_blob_tag(const storage::VersionRecord& v) const {
 }
 
 Status Vault::verify_blob(const storage::VersionRecord& v) {
-    if (!v.ciphertext_mac.empty()) {
-        return check_blob_tag(v);
-    }
     auto key = m_keyring.unwrap_key({v.kek_version, v.wrapped_key}, key_context(v.document_id, v.version));
     if (!key) {
         return std::move(key).error();
     }
     crypto::BlobMac mac(*key);
+    if (!v.ciphertext_mac.empty()) {
+        return check_blob_tag(v, mac);
+    }
     // A version stored before tags existed: decrypt it all once (every chunk, its order, the final tag, the
     // binding), then record its tag so that later reads take the one cheap pass.
     std::uint64_t plain = 0;
@@ -395,7 +390,12 @@ Status Vault::decrypt_blob(const storage::VersionRecord& v, const crypto::ByteSi
     if (!key) {
         return std::move(key).error();
     }
-    crypto::BlobDecryptor dec(*key, blob_binding(v.document_id, v.version, v.kek_version), sink);
+    return decrypt_blob(v, std::move(key).value(), sink);
+}
+
+Status Vault::decrypt_blob(const storage::VersionRecord& v, crypto::Secret&& key,
+                           const crypto::ByteSink& sink) const {
+    crypto::BlobDecryptor dec(std::move(key), blob_binding(v.document_id, v.version, v.kek_version), sink);
     KV_TRY(m_blobs.read(v.blob_id, [&](const std::uint8_t* d, std::size_t n) { return dec.feed(d, n); }));
     return dec.finish();
 }
@@ -575,7 +575,7 @@ Result<DocumentView> Vault::get(const Principal& who, const std::string& documen
     auto access = m_gate.case_access(who, (*d)->case_id);
     const AccessDecision decision =
         access ? m_gate.decide(*access, **d, AccessAction::read)
-               : AccessDecision{false, "R1.deny-by-default", "", "not a party of the case", {}};
+               : AccessDecision{false, "R1.deny-by-default", "", "not a party of the case", "", {}};
     KV_TRY(m_audit.append({who.user_id, "document.metadata", document_id, (*d)->case_id,
                            decision.permit ? "permit" : "deny", decision.rule + ": " + decision.reason, ""},
                           req));
@@ -749,6 +749,7 @@ private:
     struct Piece {
         std::vector<std::uint8_t> data;
         std::size_t len{0};
+        std::size_t used{0}; // bytes ever written since the ring was taken: what must be wiped
         bool full{false};
     };
     using Ring = std::array<Piece, k_pieces>;
@@ -782,7 +783,8 @@ private:
     }
     static void give_back(std::unique_ptr<Ring> r) {
         for (auto& p : *r) {
-            sodium_memzero(p.data.data(), p.data.size()); // no plaintext outlives its download
+            sodium_memzero(p.data.data(), p.used); // no plaintext outlives its download
+            p.used = 0;
             p.len = 0;
             p.full = false;
         }
@@ -805,6 +807,8 @@ private:
             st = m_verify_fn();
         } catch (const std::exception& e) {
             st = make_error(Errc::internal, std::string("checking the stored document failed: ") + e.what());
+        } catch (...) {
+            st = make_error(Errc::internal, "checking the stored document failed");
         }
         std::lock_guard<std::mutex> lock(m_mutex);
         m_verify = std::move(st);
@@ -821,6 +825,8 @@ private:
             st = m_decrypt_fn([this](const std::uint8_t* d, std::size_t n) { return put(d, n); });
         } catch (const std::exception& e) {
             st = make_error(Errc::internal, std::string("decryption failed: ") + e.what());
+        } catch (...) {
+            st = make_error(Errc::internal, "decryption failed");
         }
         if (st && m_fill_len > 0) {
             (void)publish();
@@ -845,6 +851,7 @@ private:
             const std::size_t take = std::min(n, k_piece - m_fill_len);
             std::memcpy(p.data.data() + m_fill_len, d, take);
             m_fill_len += take;
+            p.used = std::max(p.used, m_fill_len);
             d += take;
             n -= take;
             if (m_fill_len == k_piece && !publish()) {
@@ -901,7 +908,7 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
     auto access = m_gate.case_access(who, (*d)->case_id);
     const AccessDecision decision =
         access ? m_gate.decide(*access, **d, action)
-               : AccessDecision{false, "R1.deny-by-default", "", "not a party of the case", {}};
+               : AccessDecision{false, "R1.deny-by-default", "", "not a party of the case", "", {}};
     JsonObjectWriter details;
     details.field("version", wanted);
     if (!decision.basis.empty()) {
@@ -970,18 +977,31 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
 }
 
 std::shared_ptr<DocumentStream> Vault::open_stream(const storage::VersionRecord& v) {
-    DocumentStream::Decrypt decrypt = [this, v](const crypto::ByteSink& sink) {
-        return decrypt_blob(v, sink);
-    };
     if (!v.ciphertext_mac.empty()) {
-        // The tag check reads only the blob and the keyring: safe on the helper thread.
-        return std::make_shared<DocumentStream>([this, v] { return check_blob_tag(v); }, std::move(decrypt),
+        // The data key is unwrapped once, here: the check takes the Poly1305 key derived from it, decryption
+        // takes the key itself. Both tasks then read only the blob: safe on the helper threads.
+        auto key =
+            m_keyring.unwrap_key({v.kek_version, v.wrapped_key}, key_context(v.document_id, v.version));
+        if (!key) {
+            const Error failed = key.error();
+            return std::make_shared<DocumentStream>(
+                [failed]() -> Status { return failed; },
+                [failed](const crypto::ByteSink&) -> Status { return failed; }, *m_readers);
+        }
+        auto mac = std::make_shared<crypto::BlobMac>(*key);
+        auto data_key = std::make_shared<crypto::Secret>(std::move(key).value());
+        return std::make_shared<DocumentStream>([this, v, mac] { return check_blob_tag(v, *mac); },
+                                                [this, v, data_key](const crypto::ByteSink& sink) {
+                                                    return decrypt_blob(v, std::move(*data_key), sink);
+                                                },
                                                 *m_readers);
     }
     // A version stored before tags: verified here by a full decryption (which records its tag in the store,
     // so it stays on this thread), then streamed like any other.
     Status st = verify_blob(v);
-    return std::make_shared<DocumentStream>([st] { return st; }, std::move(decrypt), *m_readers);
+    return std::make_shared<DocumentStream>(
+        [st] { return st; }, [this, v](const crypto::ByteSink& sink) { return decrypt_blob(v, sink); },
+        *m_readers);
 }
 
 Status Vault::write_to(const OpenedDocument& doc, const crypto::ByteSink& sink) const {

@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "crypto/blob_cipher.h"
+#include "crypto/blob_mac.h"
 #include "crypto/keyring.h"
 #include "pdf/gateway.h"
 #include "services/audit.h"
@@ -131,9 +132,11 @@ private:
     // The whole stored file against the version's ciphertext tag (or, for a version stored before tags,
     // a full authenticated decryption that then records the tag). Nothing is served unless this passes.
     [[nodiscard]] Status verify_blob(const storage::VersionRecord& v);
-    [[nodiscard]] Status check_blob_tag(const storage::VersionRecord& v) const;
+    [[nodiscard]] Status check_blob_tag(const storage::VersionRecord& v, crypto::BlobMac& mac) const;
     [[nodiscard]] std::shared_ptr<DocumentStream> open_stream(const storage::VersionRecord& v);
     [[nodiscard]] Status decrypt_blob(const storage::VersionRecord& v, const crypto::ByteSink& sink) const;
+    [[nodiscard]] Status decrypt_blob(const storage::VersionRecord& v, crypto::Secret&& key,
+                                      const crypto::ByteSink& sink) const;
 
     storage::Store& m_store;
     storage::BlobStore& m_blobs;
