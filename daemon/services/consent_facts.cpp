@@ -4,6 +4,7 @@
 #include "services/envelope.h"
 
 #include <algorithm>
+#include <map>
 
 namespace kinvault::services {
 
@@ -86,15 +87,11 @@ Result<std::optional<std::string>> ConsentRecords::get(const std::string& kind, 
     return std::optional<std::string>(std::move(text).value());
 }
 
-Result<std::vector<std::string>> ConsentRecords::all_of_case(const std::string& kind,
-                                                             const std::string& case_id) {
-    auto rows = m_store.records_of_case(kind, case_id);
-    if (!rows) {
-        return std::move(rows).error();
-    }
+Result<std::vector<std::string>>
+ConsentRecords::unseal_all(const std::string& kind, const std::vector<storage::SealedRecord>& rows) const {
     std::vector<std::string> out;
-    out.reserve(rows->size());
-    for (const auto& r : *rows) {
+    out.reserve(rows.size());
+    for (const auto& r : rows) {
         auto text = m_keyring.open_field(r.sealed, record_context(kind, r.id));
         if (!text) {
             return make_error(Errc::integrity, "a stored " + kind + " record failed authentication");
@@ -201,7 +198,20 @@ Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, Unix
         return std::move(rows).error();
     }
     s.party_rows = std::move(rows).value();
-    auto extras = decode_all<PartyFacts>(all_of_case(k_kind_party_facts, c.id), party_facts_from_json);
+    // Every record the facts are made of, in one query (one per kind before: a decision point that runs on
+    // every read should not cost a dozen round trips).
+    auto fetched = m_store.records_of_case_kinds(
+        c.id, {k_kind_party_facts, k_kind_process_mode, k_kind_custody, k_kind_order, k_kind_roi,
+               k_kind_agreement, k_kind_letter, k_kind_document_facts, "envelope"});
+    if (!fetched) {
+        return std::move(fetched).error();
+    }
+    std::map<std::string, std::vector<storage::SealedRecord>> by_kind;
+    for (auto& r : *fetched) {
+        by_kind[r.kind].push_back(std::move(r));
+    }
+    auto of_kind = [&](const std::string& kind) { return unseal_all(kind, by_kind[kind]); };
+    auto extras = decode_all<PartyFacts>(of_kind(k_kind_party_facts), party_facts_from_json);
     if (!extras) {
         return std::move(extras).error();
     }
@@ -243,7 +253,18 @@ Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, Unix
         KV_TRY(name_parties(f, s.party_rows));
     }
 
-    auto history = decode_optional<ModeHistoryRecord>(get(k_kind_process_mode, c.id), mode_history_from_json);
+    Result<std::optional<std::string>> mode_text = std::optional<std::string>();
+    for (const auto& r : by_kind[k_kind_process_mode]) {
+        if (r.id == c.id) {
+            auto text = unseal_all(k_kind_process_mode, {r});
+            if (!text) {
+                mode_text = std::move(text).error();
+            } else {
+                mode_text = std::optional<std::string>(std::move(text->front()));
+            }
+        }
+    }
+    auto history = decode_optional<ModeHistoryRecord>(std::move(mode_text), mode_history_from_json);
     if (!history) {
         return std::move(history).error();
     }
@@ -255,25 +276,25 @@ Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, Unix
         f.mode_history.push_back(domain::ModeChange{mode, c.created_at, ""});
     }
 
-    auto custody = decode_all<CustodyRecordEntry>(all_of_case(k_kind_custody, c.id), custody_from_json);
+    auto custody = decode_all<CustodyRecordEntry>(of_kind(k_kind_custody), custody_from_json);
     if (!custody) {
         return std::move(custody).error();
     }
     for (auto& e : *custody) {
         f.custody_records.push_back(std::move(e.record));
     }
-    auto orders = decode_all<domain::CourtOrder>(all_of_case(k_kind_order, c.id), order_from_json);
+    auto orders = decode_all<domain::CourtOrder>(of_kind(k_kind_order), order_from_json);
     if (!orders) {
         return std::move(orders).error();
     }
     f.orders = std::move(orders).value();
-    auto rois = decode_all<domain::Roi>(all_of_case(k_kind_roi, c.id), roi_from_json);
+    auto rois = decode_all<domain::Roi>(of_kind(k_kind_roi), roi_from_json);
     if (!rois) {
         return std::move(rois).error();
     }
     f.rois = std::move(rois).value();
 
-    auto agreements = decode_all<AgreementRecord>(all_of_case(k_kind_agreement, c.id), agreement_from_json);
+    auto agreements = decode_all<AgreementRecord>(of_kind(k_kind_agreement), agreement_from_json);
     if (!agreements) {
         return std::move(agreements).error();
     }
@@ -291,7 +312,7 @@ Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, Unix
         f.agreement = *in_force;
     }
 
-    auto letters = decode_all<LetterRecord>(all_of_case(k_kind_letter, c.id), letter_from_json);
+    auto letters = decode_all<LetterRecord>(of_kind(k_kind_letter), letter_from_json);
     if (!letters) {
         return std::move(letters).error();
     }
@@ -299,7 +320,7 @@ Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, Unix
         s.letters_by_document[l.document_id] = std::move(l);
     }
     auto doc_facts =
-        decode_all<DocumentFactsRecord>(all_of_case(k_kind_document_facts, c.id), document_facts_from_json);
+        decode_all<DocumentFactsRecord>(of_kind(k_kind_document_facts), document_facts_from_json);
     if (!doc_facts) {
         return std::move(doc_facts).error();
     }
@@ -308,7 +329,7 @@ Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, Unix
     }
 
     // Envelopes are the signing service's records (issue 4); only membership matters here.
-    auto envelopes = all_of_case("envelope", c.id);
+    auto envelopes = of_kind("envelope");
     if (!envelopes) {
         return std::move(envelopes).error();
     }

@@ -74,8 +74,8 @@ private:
                              const std::string& document_id, const std::string& state,
                              const std::string& json, UnixTime now);
     [[nodiscard]] Result<std::optional<std::string>> get(const std::string& kind, const std::string& id);
-    [[nodiscard]] Result<std::vector<std::string>> all_of_case(const std::string& kind,
-                                                               const std::string& case_id);
+    [[nodiscard]] Result<std::vector<std::string>>
+    unseal_all(const std::string& kind, const std::vector<storage::SealedRecord>& rows) const;
 
     storage::Store& m_store;
     const crypto::Keyring& m_keyring;

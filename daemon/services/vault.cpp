@@ -229,7 +229,7 @@ Result<DocumentView> Upload::finish() {
 Vault::Vault(storage::Store& store, storage::BlobStore& blobs, const crypto::Keyring& keyring,
              AuditLog& audit, ReleaseGate& gate, pdf::PdfGateway& pdf, const Clock& clock, VaultLimits limits)
     : m_store(store), m_blobs(blobs), m_keyring(keyring), m_audit(audit), m_gate(gate), m_pdf(pdf),
-      m_clock(clock), m_limits(limits), m_readers(std::make_unique<Poco::ThreadPool>(2, 64, 60)) {}
+      m_clock(clock), m_limits(limits), m_readers(std::make_unique<Poco::ThreadPool>(4, 64, 60)) {}
 
 Vault::~Vault() {
     m_readers->joinAll();

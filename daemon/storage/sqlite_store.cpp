@@ -561,6 +561,34 @@ public:
         return one<SealedRecord>("reading a record", "SELECT * FROM records WHERE kind = ? AND id = ?",
                                  record_from, kind, id);
     }
+    Result<std::vector<SealedRecord>> records_of_case_kinds(const std::string& case_id,
+                                                            const std::vector<std::string>& kinds) override {
+        if (kinds.empty()) {
+            return std::vector<SealedRecord>{};
+        }
+        // One statement served by the (kind, case_id) index: a seek per kind.
+        std::string sql = "SELECT * FROM records WHERE case_id = ? AND kind IN (";
+        for (std::size_t i = 0; i < kinds.size(); ++i) {
+            sql += i == 0 ? "?" : ",?";
+        }
+        sql += ") ORDER BY kind, updated_at, id";
+        return read("listing a case's records", [&](Session& s) {
+            Statement st(s);
+            st << sql;
+            st.addBind(Poco::Data::Keywords::bind(case_id));
+            for (const auto& k : kinds) {
+                st.addBind(Poco::Data::Keywords::bind(k));
+            }
+            st.execute();
+            RecordSet rs(st);
+            std::vector<SealedRecord> out;
+            out.reserve(rs.rowCount());
+            for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+                out.push_back(record_from(rs, r));
+            }
+            return out;
+        });
+    }
     Result<std::vector<SealedRecord>> records_of_case(const std::string& kind,
                                                       const std::string& case_id) override {
         return many<SealedRecord>(

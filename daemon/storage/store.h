@@ -84,6 +84,9 @@ public:
     // Sealed workflow records (see SealedRecord).
     virtual Status put_record(const SealedRecord& r) = 0; // insert or replace
     virtual Result<std::optional<SealedRecord>> record(const std::string& kind, const std::string& id) = 0;
+    // The records of several kinds of one case in one query, ordered by kind, then as records_of_case.
+    virtual Result<std::vector<SealedRecord>>
+    records_of_case_kinds(const std::string& case_id, const std::vector<std::string>& kinds) = 0;
     virtual Result<std::vector<SealedRecord>> records_of_case(const std::string& kind,
                                                               const std::string& case_id) = 0;
     virtual Result<std::vector<SealedRecord>> records_of_document(const std::string& kind,

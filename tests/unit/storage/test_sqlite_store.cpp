@@ -142,6 +142,40 @@ TEST_CASE("sealed records are found by case, document and state", "[storage]") {
     CHECK((*store)->records_of_case("roi", "case_1")->empty());
 }
 
+TEST_CASE("a case's records of several kinds come in one query, in the same order as kind by kind",
+          "[storage]") {
+    TempDb db;
+    auto store = open_sqlite_store({db.path(), 2, 5});
+    REQUIRE(store);
+    const std::vector<SealedRecord> records = {
+        {"roi", "roi_b", "case_1", "", "active", 30, to_bytes("1")},
+        {"roi", "roi_a", "case_1", "", "active", 30, to_bytes("2")}, // same time: ordered by id
+        {"roi", "roi_c", "case_1", "", "revoked", 10, to_bytes("3")},
+        {"order", "ord_1", "case_1", "", "verified", 20, to_bytes("4")},
+        {"envelope", "env_1", "case_1", "", "sent", 5, to_bytes("5")}, // a kind not asked for
+        {"roi", "roi_x", "case_2", "", "active", 1, to_bytes("6")},    // another case
+    };
+    for (const auto& r : records) {
+        REQUIRE((*store)->put_record(r));
+    }
+    auto got = (*store)->records_of_case_kinds("case_1", {"roi", "order", "custody"});
+    REQUIRE(got);
+    std::vector<std::string> ids;
+    for (const auto& r : *got) {
+        ids.push_back(r.id);
+    }
+    CHECK(ids == std::vector<std::string>{"ord_1", "roi_c", "roi_a", "roi_b"});
+    std::vector<std::string> by_kind;
+    for (const char* kind : {"order", "roi"}) {
+        for (const auto& r : *(*store)->records_of_case(kind, "case_1")) {
+            by_kind.push_back(r.id);
+        }
+    }
+    CHECK(ids == by_kind);
+    CHECK((*store)->records_of_case_kinds("case_1", {})->empty());
+    CHECK((*store)->records_of_case_kinds("case_3", {"roi"})->empty());
+}
+
 TEST_CASE("a database file that is not SQLite is refused with a clear error", "[storage]") {
     TempDb db;
     std::ofstream(db.path()) << "this is not a database, just some text that is long enough to matter";
