@@ -1,5 +1,6 @@
 // The one type for secret bytes: keys, passphrases, tokens before hashing. Backed by sodium_malloc (guard
-// pages, mlock, zeroed on free), move-only, never printable, compared in constant time.
+// pages, mlock, zeroed on free), move-only, never printable, compared in constant time. Secrets of 64 bytes
+// or fewer reuse wiped sodium_malloc blocks (see secret.cpp), so a key costs no system call.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +34,9 @@ public:
 
     // Constant-time equality (sodium_memcmp); sizes are not secret.
     [[nodiscard]] bool equals(const Secret& other) const noexcept;
+
+    // Wiped blocks kept for small secrets (for tests and diagnostics).
+    [[nodiscard]] static std::size_t idle_small_blocks();
 
 private:
     std::uint8_t* m_data{nullptr};

@@ -24,9 +24,14 @@ Digest Sha256::finish() {
 }
 
 Digest sha256(const std::uint8_t* data, std::size_t size) {
-    Sha256 h;
-    h.update(data, size);
-    return h.finish();
+    // One hash object per thread: creating one looks it up in Botan's registry and allocates, which costs
+    // more than hashing a token or an audit entry. final() leaves it ready for the next message.
+    thread_local const std::unique_ptr<Botan::HashFunction> hash =
+        Botan::HashFunction::create_or_throw("SHA-256");
+    Digest out{};
+    hash->update(data, size);
+    hash->final(out.data());
+    return out;
 }
 
 Digest sha256(std::string_view text) {
