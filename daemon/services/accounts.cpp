@@ -258,7 +258,16 @@ Result<Principal> Accounts::authenticate(const std::string& token) const {
         return invalid;
     }
     const std::string hash = token_hash(token);
-    auto found = m_store.session_by_hash(hash);
+    // The session and its account are read from one snapshot.
+    Result<std::optional<storage::SessionRecord>> found = std::optional<storage::SessionRecord>{};
+    Result<std::optional<storage::UserRecord>> user = std::optional<storage::UserRecord>{};
+    KV_TRY(m_store.snapshot([&]() -> Status {
+        found = m_store.session_by_hash(hash);
+        if (found && found->has_value()) {
+            user = m_store.user_by_id((*found)->user_id);
+        }
+        return {};
+    }));
     if (!found) {
         return std::move(found).error();
     }
@@ -271,7 +280,6 @@ Result<Principal> Accounts::authenticate(const std::string& token) const {
         (void)m_store.delete_session(hash);
         return make_error(Errc::unauthenticated, "Your session has ended. Please sign in again.");
     }
-    auto user = m_store.user_by_id(s.user_id);
     if (!user) {
         return std::move(user).error();
     }

@@ -893,7 +893,34 @@ private:
 Result<OpenedDocument> Vault::open(const Principal& who, const std::string& document_id,
                                    std::optional<std::int64_t> version, const RequestInfo& req) {
     const Error hidden = make_error(Errc::not_found, "No such document.");
-    auto d = m_store.document_by_id(document_id);
+    // The document, the reader's standing in the case, the consents behind the decision and the version all
+    // come from one snapshot of the store.
+    Result<std::optional<storage::DocumentRecord>> d = std::optional<storage::DocumentRecord>{};
+    Result<CaseAccess> access = make_error(Errc::internal, "not decided");
+    AccessDecision decision{false, "R1.deny-by-default", "", "not a party of the case", "", {}};
+    std::int64_t wanted = 0;
+    std::optional<storage::VersionRecord> v;
+    KV_TRY(m_store.snapshot([&]() -> Status {
+        d = m_store.document_by_id(document_id);
+        if (!d || !d->has_value()) {
+            return {};
+        }
+        wanted = version.value_or((*d)->current_version);
+        const AccessAction action =
+            wanted == (*d)->current_version ? AccessAction::read : AccessAction::read_old_version;
+        access = m_gate.case_access(who, (*d)->case_id);
+        if (access) {
+            decision = m_gate.decide(*access, **d, action);
+        }
+        if (decision.permit) {
+            auto found = m_store.version_of(document_id, wanted);
+            if (!found) {
+                return std::move(found).error();
+            }
+            v = std::move(found).value();
+        }
+        return {};
+    }));
     if (!d) {
         return std::move(d).error();
     }
@@ -902,13 +929,6 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
                              req);
         return hidden;
     }
-    const std::int64_t wanted = version.value_or((*d)->current_version);
-    const AccessAction action =
-        wanted == (*d)->current_version ? AccessAction::read : AccessAction::read_old_version;
-    auto access = m_gate.case_access(who, (*d)->case_id);
-    const AccessDecision decision =
-        access ? m_gate.decide(*access, **d, action)
-               : AccessDecision{false, "R1.deny-by-default", "", "not a party of the case", "", {}};
     JsonObjectWriter details;
     details.field("version", wanted);
     if (!decision.basis.empty()) {
@@ -919,17 +939,9 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
     const bool disclosure = decision.permit && !decision.basis.empty();
     // A permitted read starts checking the stored file (and decrypting the first pieces) on a helper thread
     // while the audit entry commits here: nothing reaches the reader until both have finished.
-    std::optional<storage::VersionRecord> v;
     std::shared_ptr<DocumentStream> stream;
-    if (decision.permit) {
-        auto found = m_store.version_of(document_id, wanted);
-        if (!found) {
-            return std::move(found).error();
-        }
-        v = std::move(found).value();
-        if (v) {
-            stream = open_stream(*v);
-        }
+    if (decision.permit && v) {
+        stream = open_stream(*v);
     }
     // Fail closed: the read is recorded before any byte leaves, or nothing leaves.
     KV_TRY(m_store.transaction([&]() -> Status {

@@ -246,6 +246,35 @@ public:
         return result;
     }
 
+    Status snapshot(const std::function<Status()>& work) override {
+        if (t_in_tx == this || t_snapshot_of == this) {
+            return work();
+        }
+        Status result;
+        try {
+            Session s = m_pool.get();
+            s.begin();
+            t_snapshot_of = this;
+            t_snapshot = &s;
+            struct Leave {
+                ~Leave() {
+                    t_snapshot_of = nullptr;
+                    t_snapshot = nullptr;
+                }
+            } leave;
+            try {
+                result = work();
+            } catch (...) {
+                s.rollback();
+                throw;
+            }
+            s.commit(); // ends the read transaction; nothing was written
+        } catch (const Poco::Exception& e) {
+            return db_error("reading a consistent snapshot", e);
+        }
+        return result;
+    }
+
     // --- settings and sealed secrets
     Result<std::optional<std::string>> setting(const std::string& key) override {
         return read("reading a setting", [&](Session& s) -> std::optional<std::string> {
@@ -736,6 +765,8 @@ public:
 
 private:
     static thread_local SqliteStore* t_in_tx;
+    static thread_local SqliteStore* t_snapshot_of;
+    static thread_local Session* t_snapshot;
 
     template <typename... Args>
     static RecordSet select(Session& s, const std::string& sql, const Args&... args) {
@@ -764,6 +795,9 @@ private:
         if (t_in_tx == this) {
             return m_writer;
         }
+        if (t_snapshot_of == this) {
+            return *t_snapshot;
+        }
         return m_pool.get();
     }
 
@@ -772,6 +806,9 @@ private:
         try {
             if (t_in_tx == this) {
                 return f(m_writer);
+            }
+            if (t_snapshot_of == this) {
+                return f(*t_snapshot);
             }
             Session s = m_pool.get();
             return f(s);
@@ -857,6 +894,8 @@ private:
 };
 
 thread_local SqliteStore* SqliteStore::t_in_tx = nullptr;
+thread_local SqliteStore* SqliteStore::t_snapshot_of = nullptr;
+thread_local Session* SqliteStore::t_snapshot = nullptr;
 
 } // namespace
 

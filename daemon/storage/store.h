@@ -22,6 +22,12 @@ public:
     virtual Status transaction(const std::function<Status()>& work,
                                const std::function<void()>& after_commit = {}) = 0;
 
+    // Runs `work` with every read this thread makes inside it taken from one consistent snapshot (one read
+    // transaction), so a release decision never mixes rows from before and after a concurrent change, such as
+    // a revocation committed halfway through the decision. Keep `work` read-only: a write made inside it is
+    // not seen by the snapshot's later reads. Inside a write transaction, or a snapshot already, it joins.
+    virtual Status snapshot(const std::function<Status()>& work) = 0;
+
     // Practice-wide settings and sealed secrets (values wrapped by the key hierarchy).
     virtual Result<std::optional<std::string>> setting(const std::string& key) = 0;
     virtual Status put_setting(const std::string& key, const std::string& value) = 0;

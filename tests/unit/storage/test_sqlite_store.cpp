@@ -1,9 +1,11 @@
+#include "common/hex.h"
 #include "storage/store.h"
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <unistd.h>
 
 using namespace kinvault;
@@ -181,4 +183,50 @@ TEST_CASE("a database file that is not SQLite is refused with a clear error", "[
     std::ofstream(db.path()) << "this is not a database, just some text that is long enough to matter";
     auto store = open_sqlite_store({db.path(), 2, 5});
     CHECK_FALSE(store);
+}
+
+TEST_CASE("reads inside a snapshot see one moment, even while another thread commits", "[storage]") {
+    // A release decision reads several rows; a revocation committed halfway through must not give it a view
+    // that mixes the state before and after.
+    TempDb db;
+    auto opened = open_sqlite_store({db.path(), 2, 5});
+    REQUIRE(opened);
+    Store& s = **opened;
+    REQUIRE(s.insert_user(user("usr_a", "idx-a")));
+    std::string first;
+    std::string second;
+    Status st = s.snapshot([&]() -> Status {
+        auto before = s.user_by_id("usr_a");
+        REQUIRE(before);
+        REQUIRE(before->has_value());
+        first = to_string((*before)->name_sealed);
+        std::thread writer([&] {
+            UserRecord changed = user("usr_a", "idx-a");
+            changed.name_sealed = to_bytes("renamed");
+            REQUIRE(s.update_user(changed));
+        });
+        writer.join();
+        auto during = s.user_by_id("usr_a");
+        REQUIRE(during);
+        REQUIRE(during->has_value());
+        second = to_string((*during)->name_sealed);
+        // Nested snapshots join the outer one.
+        return s.snapshot([&]() -> Status {
+            auto nested = s.user_by_id("usr_a");
+            REQUIRE(nested);
+            CHECK(to_string((*nested)->name_sealed) == "sealed-name");
+            return {};
+        });
+    });
+    REQUIRE(st);
+    CHECK(first == "sealed-name");
+    CHECK(second == "sealed-name");
+    auto after = s.user_by_id("usr_a");
+    REQUIRE(after);
+    CHECK(to_string((*after)->name_sealed) == "renamed");
+    // A failure inside the snapshot is returned as it is and leaves the store usable.
+    Status failed = s.snapshot([]() -> Status { return make_error(Errc::conflict, "stop"); });
+    REQUIRE_FALSE(failed);
+    CHECK(failed.error().code == Errc::conflict);
+    CHECK(s.user_by_id("usr_a"));
 }
