@@ -1,5 +1,7 @@
 #include "crypto/blob_cipher.h"
 
+#include "crypto/secretstream_pull.h"
+
 #include <algorithm>
 #include <cstring>
 #include <sodium.h>
@@ -94,7 +96,7 @@ bool BlobEncryptor::finish() {
 }
 
 struct BlobDecryptor::State {
-    crypto_secretstream_xchacha20poly1305_state st{};
+    SecretstreamPull stream; // libsodium's format, decrypted with OpenSSL's faster primitives where present
     std::string ad;
     ByteSink sink;
     Secret key;
@@ -108,11 +110,10 @@ struct BlobDecryptor::State {
     std::uint64_t chunk_index{0};
 
     Status process_chunk(const std::uint8_t* c, std::size_t len) {
-        unsigned long long out_len = 0;
-        unsigned char tag = 0;
-        if (crypto_secretstream_xchacha20poly1305_pull(&st, plain.data(), &out_len, &tag, c, len,
-                                                       reinterpret_cast<const unsigned char*>(ad.data()),
-                                                       ad.size()) != 0) {
+        std::size_t out_len = 0;
+        std::uint8_t tag = 0;
+        if (!stream.pull(plain.data(), &out_len, &tag, c, len,
+                         reinterpret_cast<const std::uint8_t*>(ad.data()), ad.size())) {
             return make_error(Errc::integrity,
                               "stored document chunk " + std::to_string(chunk_index) +
                                   " failed authentication (modified, reordered or misplaced)");
@@ -123,7 +124,7 @@ struct BlobDecryptor::State {
         } else if (tag != 0) {
             return make_error(Errc::integrity, "stored document has an unexpected chunk tag");
         }
-        if (out_len > 0 && !sink(plain.data(), static_cast<std::size_t>(out_len))) {
+        if (out_len > 0 && !sink(plain.data(), out_len)) {
             return make_error(Errc::unavailable, "the reader stopped");
         }
         return {};
@@ -142,7 +143,6 @@ BlobDecryptor::BlobDecryptor(Secret&& data_key, std::string associated_data, Byt
 }
 
 BlobDecryptor::~BlobDecryptor() {
-    sodium_memzero(&m_state->st, sizeof m_state->st);
     sodium_memzero(m_state->plain.data(), m_state->plain.size());
 }
 
@@ -164,8 +164,7 @@ Status BlobDecryptor::feed(const std::uint8_t* data, std::size_t size) {
             s.failed = true;
             return make_error(Errc::integrity, "stored document is not a Kinvault blob");
         }
-        if (crypto_secretstream_xchacha20poly1305_init_pull(&s.st, s.pending.data() + sizeof k_magic,
-                                                            s.key.data()) != 0) {
+        if (!s.stream.init(s.pending.data() + sizeof k_magic, s.key.data())) {
             s.failed = true;
             return make_error(Errc::integrity, "stored document header is invalid");
         }

@@ -1,4 +1,5 @@
-// Document bytes at rest: libsodium crypto_secretstream_xchacha20poly1305 in 64 KiB chunks.
+// Document bytes at rest: libsodium crypto_secretstream_xchacha20poly1305 in 64 KiB chunks (read back with
+// OpenSSL primitives where available: secretstream_pull.h).
 // Layout: "KVB1" || 24-byte stream header || chunk*, each chunk = ciphertext of up to 64 KiB + 17 bytes.
 // Every chunk carries the binding (document id, version, KEK version) as associated data. The last chunk
 // carries TAG_FINAL; a reader refuses a stream that ends without it (truncation) or continues after it, and
