@@ -227,8 +227,11 @@ TEST_CASE("a large document streams back whole through the read-ahead ring, and 
     const auto clinician = s.clinician();
     auto c = s.cases->create(clinician, "Okafor family", "closed", s.req);
     REQUIRE(c);
-    // Several times the ring (4 x 256 KiB), not a multiple of a chunk or a piece.
-    const std::string bytes = pdf_padded("LARGE-DOC-MARKER", 3 * 1024 * 1024 + 12'345);
+    // Not a multiple of a chunk or a piece; one under the ring's 4 MiB, one over it (the helper that decrypts
+    // ahead has to wait for the reader to free pieces).
+    const std::size_t size =
+        GENERATE(std::size_t{3 * 1024 * 1024 + 12'345}, std::size_t{5 * 1024 * 1024 + 12'345});
+    const std::string bytes = pdf_padded("LARGE-DOC-MARKER", size);
     auto doc = upload(s, clinician, c->id, bytes);
     REQUIRE(doc);
     CHECK(doc->sha256 == crypto::to_hex(crypto::sha256(bytes)));
@@ -290,6 +293,12 @@ TEST_CASE("every stored version carries a ciphertext tag, and the tag is checked
     REQUIRE(version->has_value());
     CHECK((*version)->ciphertext_mac.size() == crypto::k_blob_mac_size);
 
+    SECTION("a recorded size that does not match the file refuses the read") {
+        sql(s, "UPDATE document_versions SET size = 1000");
+        auto bad = s.vault->open(clinician, doc->id, std::nullopt, s.req);
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().code == Errc::integrity);
+    }
     SECTION("a recorded tag that does not match the intact file refuses the read") {
         // Proves the tag is compared, not merely present: the blob itself would decrypt fine.
         sql(s, "UPDATE document_versions SET ciphertext_mac = zeroblob(16)");
