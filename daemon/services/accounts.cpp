@@ -258,32 +258,22 @@ Result<Principal> Accounts::authenticate(const std::string& token) const {
         return invalid;
     }
     const std::string hash = token_hash(token);
-    // The session and its account are read from one snapshot.
-    Result<std::optional<storage::SessionRecord>> found = std::optional<storage::SessionRecord>{};
-    Result<std::optional<storage::UserRecord>> user = std::optional<storage::UserRecord>{};
-    KV_TRY(m_store.snapshot([&]() -> Status {
-        found = m_store.session_by_hash(hash);
-        if (found && found->has_value()) {
-            user = m_store.user_by_id((*found)->user_id);
-        }
-        return {};
-    }));
+    // The session and its account come from one query (a session whose account is gone finds nothing).
+    auto found = m_store.session_with_user(hash);
     if (!found) {
         return std::move(found).error();
     }
     if (!found->has_value()) {
         return invalid;
     }
-    const storage::SessionRecord& s = **found;
+    const storage::SessionRecord& s = (*found)->session;
+    const storage::UserRecord& user = (*found)->user;
     const UnixTime now = m_clock.now();
     if (now >= s.expires_at || now - s.last_seen > m_sessions.idle_seconds) {
         (void)m_store.delete_session(hash);
         return make_error(Errc::unauthenticated, "Your session has ended. Please sign in again.");
     }
-    if (!user) {
-        return std::move(user).error();
-    }
-    if (!user->has_value() || (*user)->disabled) {
+    if (user.disabled) {
         return invalid;
     }
     // Touch at most every 30 seconds (or half the idle limit, if shorter): idle expiry needs no finer grain,
@@ -293,13 +283,13 @@ Result<Principal> Accounts::authenticate(const std::string& token) const {
     }
     Principal p;
     p.user_id = s.user_id;
-    p.kind = domain::parse_account_kind((*user)->kind).value_or(domain::AccountKind::member);
+    p.kind = domain::parse_account_kind(user.kind).value_or(domain::AccountKind::member);
     p.session_hash = hash;
     p.auth_method = s.auth_method;
-    if (auto email = user_email(**user)) {
+    if (auto email = user_email(user)) {
         p.email = *email;
     }
-    if (auto name = user_name(**user)) {
+    if (auto name = user_name(user)) {
         p.name = *name;
     }
     return p;

@@ -35,6 +35,11 @@ struct SessionRecord {
     UnixTime expires_at{0}; // absolute expiry
 };
 
+struct SessionWithUser {
+    SessionRecord session;
+    UserRecord user;
+};
+
 struct CaseRecord {
     std::string id;
     Bytes name_sealed;

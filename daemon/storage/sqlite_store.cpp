@@ -60,19 +60,24 @@ Error db_error(const char* what, const Poco::Exception& e) {
     return make_error(Errc::unavailable, std::string(what) + ": database error: " + e.displayText());
 }
 
-UserRecord user_from(const RecordSet& rs, std::size_t r) {
+// `p`: the prefix of the user's columns when they come from a join.
+UserRecord user_columns(const RecordSet& rs, std::size_t r, const std::string& p) {
     UserRecord u;
-    u.id = str(rs, r, "id");
-    u.kind = str(rs, r, "kind");
-    u.email_index = str(rs, r, "email_index");
-    u.email_sealed = blob(rs, r, "email_sealed");
-    u.name_sealed = blob(rs, r, "name_sealed");
-    u.password_hash = str(rs, r, "password_hash");
-    u.totp_sealed = blob(rs, r, "totp_sealed");
-    u.totp_last_step = i64(rs, r, "totp_last_step");
-    u.created_at = i64(rs, r, "created_at");
-    u.disabled = i64(rs, r, "disabled") != 0;
+    u.id = str(rs, r, p + "id");
+    u.kind = str(rs, r, p + "kind");
+    u.email_index = str(rs, r, p + "email_index");
+    u.email_sealed = blob(rs, r, p + "email_sealed");
+    u.name_sealed = blob(rs, r, p + "name_sealed");
+    u.password_hash = str(rs, r, p + "password_hash");
+    u.totp_sealed = blob(rs, r, p + "totp_sealed");
+    u.totp_last_step = i64(rs, r, p + "totp_last_step");
+    u.created_at = i64(rs, r, p + "created_at");
+    u.disabled = i64(rs, r, p + "disabled") != 0;
     return u;
+}
+
+UserRecord user_from(const RecordSet& rs, std::size_t r) {
+    return user_columns(rs, r, "");
 }
 
 SessionRecord session_from(const RecordSet& rs, std::size_t r) {
@@ -357,6 +362,22 @@ public:
     Result<std::optional<SessionRecord>> session_by_hash(const std::string& token_hash) override {
         return one<SessionRecord>("reading a session", "SELECT * FROM sessions WHERE token_hash = ?",
                                   session_from, token_hash);
+    }
+    Result<std::optional<SessionWithUser>> session_with_user(const std::string& token_hash) override {
+        return one<SessionWithUser>(
+            "reading a session",
+            "SELECT s.token_hash, s.user_id, s.csrf_hash, s.auth_method, s.client_address, s.created_at,"
+            " s.last_seen, s.expires_at, u.id AS u_id, u.kind AS u_kind, u.email_index AS u_email_index,"
+            " u.email_sealed AS u_email_sealed, u.name_sealed AS u_name_sealed, u.password_hash AS "
+            "u_password_hash,"
+            " u.totp_sealed AS u_totp_sealed, u.totp_last_step AS u_totp_last_step, u.created_at AS "
+            "u_created_at,"
+            " u.disabled AS u_disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = "
+            "?",
+            [](const RecordSet& rs, std::size_t r) {
+                return SessionWithUser{session_from(rs, r), user_columns(rs, r, "u_")};
+            },
+            token_hash);
     }
     Status touch_session(const std::string& token_hash, UnixTime last_seen) override {
         return write("updating a session", [&](Session& s) {

@@ -43,6 +43,8 @@ public:
 
     virtual Status insert_session(const SessionRecord& session) = 0;
     virtual Result<std::optional<SessionRecord>> session_by_hash(const std::string& token_hash) = 0;
+    // The session and its account in one read (every authenticated request makes it); none if either is gone.
+    virtual Result<std::optional<SessionWithUser>> session_with_user(const std::string& token_hash) = 0;
     virtual Status touch_session(const std::string& token_hash, UnixTime last_seen) = 0;
     virtual Status delete_session(const std::string& token_hash) = 0;
     virtual Status delete_sessions_of_user(const std::string& user_id) = 0;

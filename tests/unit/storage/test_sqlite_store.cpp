@@ -230,3 +230,44 @@ TEST_CASE("reads inside a snapshot see one moment, even while another thread com
     CHECK(failed.error().code == Errc::conflict);
     CHECK(s.user_by_id("usr_a"));
 }
+
+TEST_CASE("a session is read together with its account, each with its own columns", "[storage]") {
+    TempDb db;
+    auto opened = open_sqlite_store({db.path(), 2, 5});
+    REQUIRE(opened);
+    Store& s = **opened;
+    UserRecord u = user("usr_a", "idx-a");
+    u.created_at = 111; // differs from the session's created_at: the join must not mix the two
+    u.totp_last_step = 7;
+    u.disabled = true;
+    REQUIRE(s.insert_user(u));
+    SessionRecord rec;
+    rec.token_hash = "hash-1";
+    rec.user_id = "usr_a";
+    rec.csrf_hash = "csrf";
+    rec.auth_method = "password";
+    rec.client_address = "127.0.0.1";
+    rec.created_at = 222;
+    rec.last_seen = 333;
+    rec.expires_at = 444;
+    REQUIRE(s.insert_session(rec));
+    auto both = s.session_with_user("hash-1");
+    REQUIRE(both);
+    REQUIRE(both->has_value());
+    const SessionWithUser& got = **both;
+    CHECK(got.session.token_hash == "hash-1");
+    CHECK(got.session.user_id == "usr_a");
+    CHECK(got.session.auth_method == "password");
+    CHECK(got.session.created_at == 222);
+    CHECK(got.session.last_seen == 333);
+    CHECK(got.session.expires_at == 444);
+    CHECK(got.user.id == "usr_a");
+    CHECK(got.user.email_index == "idx-a");
+    CHECK(got.user.name_sealed == to_bytes("sealed-name"));
+    CHECK(got.user.created_at == 111);
+    CHECK(got.user.totp_last_step == 7);
+    CHECK(got.user.disabled);
+    auto none = s.session_with_user("hash-unknown");
+    REQUIRE(none);
+    CHECK_FALSE(none->has_value());
+}
