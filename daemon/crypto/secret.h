@@ -1,6 +1,6 @@
 // The one type for secret bytes: keys, passphrases, tokens before hashing. Backed by sodium_malloc (guard
 // pages, mlock, zeroed on free), move-only, never printable, compared in constant time. Secrets of 64 bytes
-// or fewer reuse wiped sodium_malloc blocks (see secret.cpp), so a key costs no system call.
+// or fewer reuse wiped sodium_malloc blocks (see secret.cpp), so a key rarely costs a system call.
 #pragma once
 
 #include <cstddef>

@@ -5,10 +5,11 @@
 // that. Libsodium offers no faster path and OpenSSL has no secretstream, so this class computes exactly what
 // crypto_secretstream_xchacha20poly1305_pull computes, from OpenSSL primitives:
 //   - the stream key and nonce come from libsodium's own init_pull (HChaCha20 over the header);
-//   - per chunk, ChaCha20 block 0 keys Poly1305; block 1 decrypts the tag byte; the message starts at block
-//   2;
-//   - Poly1305 covers the associated data, the 64-byte tag block and the ciphertext (each padded to 16
-//     bytes), then both lengths; the tag is compared in constant time before anything is decrypted;
+//   - per chunk, ChaCha20 block 0 keys Poly1305, block 1 decrypts the tag byte, the message starts at
+//     block 2;
+//   - Poly1305 covers the associated data (padded to 16 bytes), the 64-byte tag block, the ciphertext
+//     (followed by mlen mod 16 zero bytes: libsodium's rule, not RFC 8439's), then both lengths; the tag is
+//     compared in constant time before anything is decrypted;
 //   - the MAC is folded into the nonce and the counter advances; rekeying is left to libsodium's rekey.
 // Writing stays with libsodium. Where OpenSSL lacks either primitive, every chunk goes through libsodium's
 // pull instead; the unit tests hold both paths to libsodium's output, byte for byte.

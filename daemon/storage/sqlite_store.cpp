@@ -367,13 +367,12 @@ public:
         return one<SessionWithUser>(
             "reading a session",
             "SELECT s.token_hash, s.user_id, s.csrf_hash, s.auth_method, s.client_address, s.created_at,"
-            " s.last_seen, s.expires_at, u.id AS u_id, u.kind AS u_kind, u.email_index AS u_email_index,"
-            " u.email_sealed AS u_email_sealed, u.name_sealed AS u_name_sealed, u.password_hash AS "
-            "u_password_hash,"
-            " u.totp_sealed AS u_totp_sealed, u.totp_last_step AS u_totp_last_step, u.created_at AS "
-            "u_created_at,"
-            " u.disabled AS u_disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = "
-            "?",
+            " s.last_seen, s.expires_at,"
+            " u.id AS u_id, u.kind AS u_kind, u.email_index AS u_email_index,"
+            " u.email_sealed AS u_email_sealed, u.name_sealed AS u_name_sealed,"
+            " u.password_hash AS u_password_hash, u.totp_sealed AS u_totp_sealed,"
+            " u.totp_last_step AS u_totp_last_step, u.created_at AS u_created_at, u.disabled AS u_disabled"
+            " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
             [](const RecordSet& rs, std::size_t r) {
                 return SessionWithUser{session_from(rs, r), user_columns(rs, r, "u_")};
             },
