@@ -2,21 +2,27 @@
 #include "storage/store.h"
 
 #include <Poco/Data/LOB.h>
-#include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/SessionPool.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 
+#include <sqlite3.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
 #include <mutex>
+#include <optional>
+#include <unordered_map>
 
 namespace kinvault::storage {
 
 namespace {
 
-using Poco::Data::RecordSet;
 using Poco::Data::Session;
 using Poco::Data::Statement;
 
@@ -24,33 +30,237 @@ Poco::Data::BLOB to_blob(const Bytes& b) {
     return Poco::Data::BLOB(b.data(), b.size());
 }
 
-std::string str(const RecordSet& rs, std::size_t row, const std::string& col) {
-    const Poco::Dynamic::Var v = rs.value(col, row);
-    return v.isEmpty() ? std::string() : v.convert<std::string>();
+// Poco::Data owns the connections, the pool and the transactions. Statements go to SQLite's own API: Poco's
+// Statement compiles its SQL again on every execution and hands each value over as a Dynamic::Var looked up
+// by name, which together cost more than the lookups themselves (about 20 us per query; a download makes
+// nine). Here each connection keeps its statements prepared, and a result is copied out into plain cells.
+struct Cell {
+    int type{SQLITE_NULL};
+    std::int64_t integer{0};
+    double real{0};
+    std::string bytes; // TEXT or BLOB
+};
+
+class Rows {
+public:
+    std::size_t rowCount() const { return m_names.empty() ? 0 : m_cells.size() / m_names.size(); }
+    const Cell& at(std::size_t row, const std::string& col) const {
+        for (std::size_t c = 0; c < m_names.size(); ++c) {
+            if (m_names[c] == col) {
+                return m_cells.at(row * m_names.size() + c);
+            }
+        }
+        throw Poco::NotFoundException("no column " + col + " in the result");
+    }
+
+private:
+    friend class StatementCache;
+    std::vector<std::string> m_names;
+    std::vector<Cell> m_cells;
+};
+
+std::string str(const Rows& rs, std::size_t row, const std::string& col) {
+    const Cell& c = rs.at(row, col);
+    switch (c.type) {
+    case SQLITE_NULL:
+        return {};
+    case SQLITE_INTEGER:
+        return std::to_string(c.integer);
+    case SQLITE_FLOAT:
+        return std::to_string(c.real);
+    default:
+        return c.bytes;
+    }
 }
 
-std::int64_t i64(const RecordSet& rs, std::size_t row, const std::string& col) {
-    const Poco::Dynamic::Var v = rs.value(col, row);
-    return v.isEmpty() ? 0 : v.convert<Poco::Int64>();
+std::int64_t i64(const Rows& rs, std::size_t row, const std::string& col) {
+    const Cell& c = rs.at(row, col);
+    switch (c.type) {
+    case SQLITE_NULL:
+        return 0;
+    case SQLITE_INTEGER:
+        return c.integer;
+    case SQLITE_FLOAT:
+        return static_cast<std::int64_t>(c.real);
+    default:
+        try {
+            std::size_t used = 0;
+            const long long v = std::stoll(c.bytes, &used);
+            if (used != c.bytes.size()) {
+                throw std::invalid_argument("trailing characters");
+            }
+            return v;
+        } catch (const std::exception&) {
+            throw Poco::SyntaxException("column " + col + " does not hold a number");
+        }
+    }
 }
 
-Bytes blob(const RecordSet& rs, std::size_t row, const std::string& col) {
-    const Poco::Dynamic::Var v = rs.value(col, row);
-    if (v.isEmpty()) {
+Bytes blob(const Rows& rs, std::size_t row, const std::string& col) {
+    const Cell& c = rs.at(row, col);
+    if (c.type == SQLITE_BLOB || c.type == SQLITE_TEXT) {
+        return Bytes(c.bytes.begin(), c.bytes.end());
+    }
+    if (c.type == SQLITE_NULL) {
         return {};
     }
-    if (v.type() == typeid(Poco::Data::BLOB)) {
-        const auto& b = v.extract<Poco::Data::BLOB>();
-        return Bytes(b.rawContent(), b.rawContent() + b.size());
-    }
-    const std::string s = v.convert<std::string>();
+    const std::string s = str(rs, row, col);
     return Bytes(s.begin(), s.end());
 }
 
-template <typename... Args>
-void bind_all(Statement& st, const Args&... args) {
-    (st.addBind(Poco::Data::Keywords::bind(args)), ...);
+// Parameters, bound for the duration of one execution (the values outlive it: SQLITE_STATIC).
+void bind_one(sqlite3_stmt* st, int i, const std::string& v) {
+    sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
 }
+void bind_one(sqlite3_stmt* st, int i, Poco::Int64 v) {
+    sqlite3_bind_int64(st, i, v);
+}
+void bind_one(sqlite3_stmt* st, int i, const Poco::Data::BLOB& v) {
+    sqlite3_bind_blob(st, i, v.rawContent(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+
+[[noreturn]] void throw_sqlite(sqlite3* db, int rc, const std::string& sql) {
+    const std::string msg = std::string(sqlite3_errmsg(db)) + " (" + sql.substr(0, 60) + ")";
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+        throw Poco::Data::SQLite::ConstraintViolationException(msg);
+    }
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+        throw Poco::Data::SQLite::DBLockedException(msg);
+    }
+    throw Poco::Data::DataException(msg);
+}
+
+// Prepared statements per connection. A connection is used by one thread at a time (the pool hands it out),
+// so only finding its table needs the lock. The pool never closes a connection before the store's
+// destructor, which finalizes every statement first (SQLite refuses to close a connection that has any).
+class StatementCache {
+public:
+    StatementCache() = default;
+    StatementCache(const StatementCache&) = delete;
+    StatementCache& operator=(const StatementCache&) = delete;
+    ~StatementCache() { finalize_all(); }
+
+    template <typename... Args>
+    Rows run(Session& s, const std::string& sql, bool want_rows, const Args&... args) {
+        return run_with(s, sql, want_rows, [&](sqlite3_stmt* st) {
+            [[maybe_unused]] int i = 0;
+            (bind_one(st, ++i, args), ...);
+            (void)st;
+        });
+    }
+
+    template <typename Bind>
+    Rows run_with(Session& s, const std::string& sql, bool want_rows, Bind&& bind) {
+        sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(s);
+        sqlite3_stmt* st = statement(db, sql);
+        // Reset whatever happens: a statement left mid-way would hold its read transaction open.
+        struct Reset {
+            sqlite3_stmt* st;
+            ~Reset() {
+                sqlite3_reset(st);
+                sqlite3_clear_bindings(st);
+            }
+        } reset{st};
+        bind(st);
+        Rows rows;
+        const int cols = sqlite3_column_count(st);
+        if (want_rows) {
+            rows.m_names.reserve(static_cast<std::size_t>(cols));
+            for (int c = 0; c < cols; ++c) {
+                const char* name = sqlite3_column_name(st, c);
+                rows.m_names.emplace_back(name != nullptr ? name : "");
+            }
+        }
+        while (true) {
+            const int rc = sqlite3_step(st);
+            if (rc == SQLITE_DONE) {
+                break;
+            }
+            if (rc != SQLITE_ROW) {
+                throw_sqlite(db, rc, sql);
+            }
+            if (!want_rows) {
+                continue;
+            }
+            for (int c = 0; c < cols; ++c) {
+                Cell cell;
+                cell.type = sqlite3_column_type(st, c);
+                switch (cell.type) {
+                case SQLITE_INTEGER:
+                    cell.integer = sqlite3_column_int64(st, c);
+                    break;
+                case SQLITE_FLOAT:
+                    cell.real = sqlite3_column_double(st, c);
+                    break;
+                case SQLITE_TEXT: {
+                    const unsigned char* t = sqlite3_column_text(st, c);
+                    cell.bytes.assign(reinterpret_cast<const char*>(t),
+                                      static_cast<std::size_t>(sqlite3_column_bytes(st, c)));
+                    break;
+                }
+                case SQLITE_BLOB: {
+                    const void* b = sqlite3_column_blob(st, c);
+                    const int n = sqlite3_column_bytes(st, c);
+                    if (b != nullptr && n > 0) {
+                        cell.bytes.assign(static_cast<const char*>(b), static_cast<std::size_t>(n));
+                    }
+                    break;
+                }
+                default:
+                    break;
+                }
+                rows.m_cells.push_back(std::move(cell));
+            }
+        }
+        return rows;
+    }
+
+    void finalize_all() {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        for (auto& [db, stmts] : m_by_db) {
+            for (auto& [sql, st] : stmts) {
+                sqlite3_finalize(st);
+            }
+        }
+        m_by_db.clear();
+    }
+
+private:
+    // Dynamic SQL (an IN list per count) could grow a table without bound; past this it starts again.
+    static constexpr std::size_t k_max_per_connection = 256;
+
+    sqlite3_stmt* statement(sqlite3* db, const std::string& sql) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        auto& stmts = m_by_db[db];
+        if (auto it = stmts.find(sql); it != stmts.end()) {
+            return it->second;
+        }
+        if (stmts.size() >= k_max_per_connection) {
+            // Safe: no statement of this connection is running, since its one user is here.
+            for (auto& [text, st] : stmts) {
+                sqlite3_finalize(st);
+            }
+            stmts.clear();
+        }
+        sqlite3_stmt* st = nullptr;
+        const char* tail = nullptr;
+        const int rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size() + 1),
+                                          SQLITE_PREPARE_PERSISTENT, &st, &tail);
+        if (rc != SQLITE_OK || st == nullptr) {
+            sqlite3_finalize(st);
+            throw_sqlite(db, rc == SQLITE_OK ? SQLITE_ERROR : rc, sql);
+        }
+        if (tail != nullptr && std::strspn(tail, " \t\r\n;") != std::strlen(tail)) {
+            sqlite3_finalize(st);
+            throw Poco::Data::DataException("one statement at a time: " + sql.substr(0, 60));
+        }
+        stmts.emplace(sql, st);
+        return st;
+    }
+
+    std::mutex m_mutex;
+    std::unordered_map<sqlite3*, std::unordered_map<std::string, sqlite3_stmt*>> m_by_db;
+};
 
 Error db_error(const char* what, const Poco::Exception& e) {
     if (dynamic_cast<const Poco::Data::SQLite::ConstraintViolationException*>(&e) != nullptr) {
@@ -61,7 +271,7 @@ Error db_error(const char* what, const Poco::Exception& e) {
 }
 
 // `p`: the prefix of the user's columns when they come from a join.
-UserRecord user_columns(const RecordSet& rs, std::size_t r, const std::string& p) {
+UserRecord user_columns(const Rows& rs, std::size_t r, const std::string& p) {
     UserRecord u;
     u.id = str(rs, r, p + "id");
     u.kind = str(rs, r, p + "kind");
@@ -76,11 +286,11 @@ UserRecord user_columns(const RecordSet& rs, std::size_t r, const std::string& p
     return u;
 }
 
-UserRecord user_from(const RecordSet& rs, std::size_t r) {
+UserRecord user_from(const Rows& rs, std::size_t r) {
     return user_columns(rs, r, "");
 }
 
-SessionRecord session_from(const RecordSet& rs, std::size_t r) {
+SessionRecord session_from(const Rows& rs, std::size_t r) {
     SessionRecord s;
     s.token_hash = str(rs, r, "token_hash");
     s.user_id = str(rs, r, "user_id");
@@ -93,7 +303,7 @@ SessionRecord session_from(const RecordSet& rs, std::size_t r) {
     return s;
 }
 
-CaseRecord case_from(const RecordSet& rs, std::size_t r) {
+CaseRecord case_from(const Rows& rs, std::size_t r) {
     CaseRecord c;
     c.id = str(rs, r, "id");
     c.name_sealed = blob(rs, r, "name_sealed");
@@ -104,7 +314,7 @@ CaseRecord case_from(const RecordSet& rs, std::size_t r) {
     return c;
 }
 
-PartyRecord party_from(const RecordSet& rs, std::size_t r) {
+PartyRecord party_from(const Rows& rs, std::size_t r) {
     PartyRecord p;
     p.id = str(rs, r, "id");
     p.case_id = str(rs, r, "case_id");
@@ -120,7 +330,7 @@ PartyRecord party_from(const RecordSet& rs, std::size_t r) {
     return p;
 }
 
-DocumentRecord document_from(const RecordSet& rs, std::size_t r) {
+DocumentRecord document_from(const Rows& rs, std::size_t r) {
     DocumentRecord d;
     d.id = str(rs, r, "id");
     d.case_id = str(rs, r, "case_id");
@@ -135,7 +345,7 @@ DocumentRecord document_from(const RecordSet& rs, std::size_t r) {
     return d;
 }
 
-VersionRecord version_from(const RecordSet& rs, std::size_t r) {
+VersionRecord version_from(const Rows& rs, std::size_t r) {
     VersionRecord v;
     v.document_id = str(rs, r, "document_id");
     v.version = i64(rs, r, "version");
@@ -153,7 +363,7 @@ VersionRecord version_from(const RecordSet& rs, std::size_t r) {
     return v;
 }
 
-SealedRecord record_from(const RecordSet& rs, std::size_t r) {
+SealedRecord record_from(const Rows& rs, std::size_t r) {
     SealedRecord x;
     x.kind = str(rs, r, "kind");
     x.id = str(rs, r, "id");
@@ -165,7 +375,7 @@ SealedRecord record_from(const RecordSet& rs, std::size_t r) {
     return x;
 }
 
-OutboxRecord outbox_from(const RecordSet& rs, std::size_t r) {
+OutboxRecord outbox_from(const Rows& rs, std::size_t r) {
     OutboxRecord m;
     m.id = str(rs, r, "id");
     m.kind = str(rs, r, "kind");
@@ -184,7 +394,9 @@ class SqliteStore final : public Store {
 public:
     explicit SqliteStore(const SqliteOptions& options)
         : m_options(options), m_writer("SQLite", options.path),
-          m_pool("SQLite", options.path, 1, std::max(1, options.read_connections), 300) {}
+          m_pool("SQLite", options.path, std::max(1, options.read_connections),
+                 std::max(1, options.read_connections), 300),
+          m_free_slots(std::max(1, options.read_connections)) {}
 
     Status init() {
         try {
@@ -257,7 +469,8 @@ public:
         }
         Status result;
         try {
-            Session s = m_pool.get();
+            Lease lease(*this);
+            Session& s = lease.session();
             s.begin();
             t_snapshot_of = this;
             t_snapshot = &s;
@@ -283,7 +496,7 @@ public:
     // --- settings and sealed secrets
     Result<std::optional<std::string>> setting(const std::string& key) override {
         return read("reading a setting", [&](Session& s) -> std::optional<std::string> {
-            RecordSet rs = select(s, "SELECT value FROM settings WHERE key = ?", key);
+            Rows rs = select(s, "SELECT value FROM settings WHERE key = ?", key);
             if (rs.rowCount() == 0) {
                 return std::nullopt;
             }
@@ -297,7 +510,7 @@ public:
     }
     Result<std::optional<Bytes>> sealed_secret(const std::string& name) override {
         return read("reading a sealed secret", [&](Session& s) -> std::optional<Bytes> {
-            RecordSet rs = select(s, "SELECT value FROM sealed_secrets WHERE name = ?", name);
+            Rows rs = select(s, "SELECT value FROM sealed_secrets WHERE name = ?", name);
             if (rs.rowCount() == 0) {
                 return std::nullopt;
             }
@@ -342,7 +555,7 @@ public:
     }
     Result<std::int64_t> count_users() override {
         return read("counting accounts", [&](Session& s) -> std::int64_t {
-            RecordSet rs = select(s, "SELECT COUNT(*) AS n FROM users");
+            Rows rs = select(s, "SELECT COUNT(*) AS n FROM users");
             return i64(rs, 0, "n");
         });
     }
@@ -373,7 +586,7 @@ public:
             " u.password_hash AS u_password_hash, u.totp_sealed AS u_totp_sealed,"
             " u.totp_last_step AS u_totp_last_step, u.created_at AS u_created_at, u.disabled AS u_disabled"
             " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
-            [](const RecordSet& rs, std::size_t r) {
+            [](const Rows& rs, std::size_t r) {
                 return SessionWithUser{session_from(rs, r), user_columns(rs, r, "u_")};
             },
             token_hash);
@@ -407,15 +620,14 @@ public:
     }
     Result<std::int64_t> count_login_failures(const std::string& key, UnixTime since) override {
         return read("counting failed logins", [&](Session& s) -> std::int64_t {
-            RecordSet rs = select(s, "SELECT COUNT(*) AS n FROM login_failures WHERE key = ? AND at >= ?",
-                                  key, static_cast<Poco::Int64>(since));
+            Rows rs = select(s, "SELECT COUNT(*) AS n FROM login_failures WHERE key = ? AND at >= ?", key,
+                             static_cast<Poco::Int64>(since));
             return i64(rs, 0, "n");
         });
     }
     Result<UnixTime> last_login_failure(const std::string& key) override {
         return read("reading failed logins", [&](Session& s) -> UnixTime {
-            RecordSet rs =
-                select(s, "SELECT COALESCE(MAX(at), 0) AS t FROM login_failures WHERE key = ?", key);
+            Rows rs = select(s, "SELECT COALESCE(MAX(at), 0) AS t FROM login_failures WHERE key = ?", key);
             return i64(rs, 0, "t");
         });
     }
@@ -502,7 +714,7 @@ public:
     Result<std::optional<InvitationRecord>> invitation_by_hash(const std::string& token_hash) override {
         return one<InvitationRecord>(
             "reading an invitation", "SELECT * FROM invitations WHERE token_hash = ?",
-            [](const RecordSet& rs, std::size_t r) {
+            [](const Rows& rs, std::size_t r) {
                 InvitationRecord i;
                 i.token_hash = str(rs, r, "token_hash");
                 i.party_id = str(rs, r, "party_id");
@@ -592,7 +804,7 @@ public:
     }
     Result<std::vector<std::string>> all_blob_ids() override {
         return read("listing blobs", [&](Session& s) {
-            RecordSet rs = select(s, "SELECT blob_id FROM document_versions");
+            Rows rs = select(s, "SELECT blob_id FROM document_versions");
             std::vector<std::string> out;
             out.reserve(rs.rowCount());
             for (std::size_t r = 0; r < rs.rowCount(); ++r) {
@@ -628,14 +840,13 @@ public:
         }
         sql += ") ORDER BY kind, updated_at, id";
         return read("listing a case's records", [&](Session& s) {
-            Statement st(s);
-            st << sql;
-            st.addBind(Poco::Data::Keywords::bind(case_id));
-            for (const auto& k : kinds) {
-                st.addBind(Poco::Data::Keywords::bind(k));
-            }
-            st.execute();
-            RecordSet rs(st);
+            Rows rs = m_statements.run_with(s, sql, true, [&](sqlite3_stmt* st) {
+                bind_one(st, 1, case_id);
+                int i = 1;
+                for (const auto& k : kinds) {
+                    bind_one(st, ++i, k);
+                }
+            });
             std::vector<SealedRecord> out;
             out.reserve(rs.rowCount());
             for (std::size_t r = 0; r < rs.rowCount(); ++r) {
@@ -678,7 +889,7 @@ public:
     Result<std::vector<DisclosureRecord>> disclosures_of_case(const std::string& case_id) override {
         return many<DisclosureRecord>(
             "listing disclosures", "SELECT * FROM disclosures WHERE case_id = ? ORDER BY at, id",
-            [](const RecordSet& rs, std::size_t r) {
+            [](const Rows& rs, std::size_t r) {
                 DisclosureRecord d;
                 d.id = str(rs, r, "id");
                 d.case_id = str(rs, r, "case_id");
@@ -724,7 +935,7 @@ public:
     Result<std::int64_t> append_audit(const std::string& entry, const Bytes& leaf_hash) override {
         std::int64_t seq = -1;
         Status st = write("appending to the audit log", [&](Session& s) {
-            RecordSet rs = select(s, "SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM audit_log");
+            Rows rs = select(s, "SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM audit_log");
             seq = i64(rs, 0, "next");
             exec(s, "INSERT INTO audit_log(seq, entry, leaf_hash) VALUES (?, ?, ?)",
                  static_cast<Poco::Int64>(seq), entry, to_blob(leaf_hash));
@@ -737,7 +948,7 @@ public:
     Result<std::vector<AuditRecord>> audit_range(std::int64_t from, std::int64_t count) override {
         return many<AuditRecord>(
             "reading the audit log", "SELECT * FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?",
-            [](const RecordSet& rs, std::size_t r) {
+            [](const Rows& rs, std::size_t r) {
                 AuditRecord a;
                 a.seq = i64(rs, r, "seq");
                 a.entry = str(rs, r, "entry");
@@ -748,17 +959,16 @@ public:
     }
     Result<std::int64_t> audit_size() override {
         return read("reading the audit log", [&](Session& s) -> std::int64_t {
-            RecordSet rs = select(s, "SELECT COUNT(*) AS n FROM audit_log");
+            Rows rs = select(s, "SELECT COUNT(*) AS n FROM audit_log");
             return i64(rs, 0, "n");
         });
     }
     Status for_each_audit_leaf(const std::function<void(std::int64_t, const Bytes&)>& fn) override {
-        try {
-            Session s = reader();
+        auto done = read("reading the audit log", [&](Session& s) {
             std::int64_t from = 0;
             constexpr std::int64_t page = 50000;
             while (true) {
-                RecordSet rs =
+                Rows rs =
                     select(s, "SELECT seq, leaf_hash FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?",
                            static_cast<Poco::Int64>(from), static_cast<Poco::Int64>(page));
                 const std::size_t rows = rs.rowCount();
@@ -766,20 +976,21 @@ public:
                     fn(i64(rs, r, "seq"), blob(rs, r, "leaf_hash"));
                 }
                 if (rows < static_cast<std::size_t>(page)) {
-                    break;
+                    return true;
                 }
                 from += page;
             }
-            return {};
-        } catch (const Poco::Exception& e) {
-            return db_error("reading the audit log", e);
+        });
+        if (!done) {
+            return std::move(done).error();
         }
+        return {};
     }
 
     Result<std::string> integrity_check() override {
         return read("checking the database", [&](Session& s) {
-            RecordSet rs = select(s, "PRAGMA integrity_check");
-            return rs.value(0, 0).convert<std::string>();
+            Rows rs = select(s, "PRAGMA integrity_check");
+            return rs.rowCount() == 0 ? std::string("no result") : str(rs, 0, "integrity_check");
         });
     }
 
@@ -789,19 +1000,19 @@ private:
     static thread_local Session* t_snapshot;
 
     template <typename... Args>
-    static RecordSet select(Session& s, const std::string& sql, const Args&... args) {
-        Statement st(s);
-        st << sql;
-        bind_all(st, args...);
-        st.execute();
-        return RecordSet(st);
+    Rows select(Session& s, const std::string& sql, const Args&... args) {
+        return m_statements.run(s, sql, true, args...);
     }
 
     template <typename... Args>
-    static void exec(Session& s, const std::string& sql, const Args&... args) {
+    void exec(Session& s, const std::string& sql, const Args&... args) {
+        (void)m_statements.run(s, sql, false, args...);
+    }
+
+    // Migrations may hold several statements in one text: Poco runs them all.
+    static void exec_script(Session& s, const std::string& sql) {
         Statement st(s);
         st << sql;
-        bind_all(st, args...);
         st.execute();
     }
 
@@ -811,14 +1022,46 @@ private:
         st.execute();
     }
 
-    Session reader() {
-        if (t_in_tx == this) {
-            return m_writer;
+    // Poco's pool refuses at once when every connection is out. A reader waits for one instead (up to the
+    // busy timeout), so more concurrent requests than read connections queue rather than fail.
+    class Lease {
+    public:
+        explicit Lease(SqliteStore& store) : m_store(store) {
+            store.take_slot();
+            try {
+                m_session.emplace(store.m_pool.get());
+            } catch (...) {
+                store.give_slot();
+                throw;
+            }
         }
-        if (t_snapshot_of == this) {
-            return *t_snapshot;
+        ~Lease() {
+            m_session.reset(); // back to the pool first, then the slot
+            m_store.give_slot();
         }
-        return m_pool.get();
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        Session& session() { return *m_session; }
+
+    private:
+        SqliteStore& m_store;
+        std::optional<Session> m_session;
+    };
+
+    void take_slot() {
+        std::unique_lock<std::mutex> lock(m_slots_mutex);
+        const auto wait = std::chrono::seconds(std::max(1, m_options.busy_timeout_seconds));
+        if (!m_slots_cv.wait_for(lock, wait, [&] { return m_free_slots > 0; })) {
+            throw Poco::TimeoutException("every database connection stayed busy");
+        }
+        --m_free_slots;
+    }
+    void give_slot() {
+        {
+            std::lock_guard<std::mutex> lock(m_slots_mutex);
+            ++m_free_slots;
+        }
+        m_slots_cv.notify_one();
     }
 
     template <typename F>
@@ -830,8 +1073,8 @@ private:
             if (t_snapshot_of == this) {
                 return f(*t_snapshot);
             }
-            Session s = m_pool.get();
-            return f(s);
+            Lease lease(*this);
+            return f(lease.session());
         } catch (const Poco::Exception& e) {
             return db_error(what, e);
         }
@@ -855,7 +1098,7 @@ private:
     template <typename T, typename Map, typename... Args>
     Result<std::optional<T>> one(const char* what, const std::string& sql, Map map, const Args&... args) {
         return read(what, [&](Session& s) -> std::optional<T> {
-            RecordSet rs = select(s, sql, args...);
+            Rows rs = select(s, sql, args...);
             if (rs.rowCount() == 0) {
                 return std::nullopt;
             }
@@ -866,7 +1109,7 @@ private:
     template <typename T, typename Map, typename... Args>
     Result<std::vector<T>> many(const char* what, const std::string& sql, Map map, const Args&... args) {
         return read(what, [&](Session& s) {
-            RecordSet rs = select(s, sql, args...);
+            Rows rs = select(s, sql, args...);
             std::vector<T> out;
             out.reserve(rs.rowCount());
             for (std::size_t r = 0; r < rs.rowCount(); ++r) {
@@ -881,15 +1124,15 @@ private:
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
             " applied_at INTEGER NOT NULL)");
         for (const Migration& m : sqlite_migrations()) {
-            RecordSet rs = select(m_writer, "SELECT COUNT(*) AS n FROM schema_migrations WHERE version = ?",
-                                  static_cast<Poco::Int64>(m.version));
+            Rows rs = select(m_writer, "SELECT COUNT(*) AS n FROM schema_migrations WHERE version = ?",
+                             static_cast<Poco::Int64>(m.version));
             if (i64(rs, 0, "n") > 0) {
                 continue;
             }
             Status st = transaction(
                 [&]() -> Status {
                     for (const std::string& sql : m.statements) {
-                        exec(m_writer, sql);
+                        exec_script(m_writer, sql);
                     }
                     exec(m_writer,
                          "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, "
@@ -909,6 +1152,10 @@ private:
     SqliteOptions m_options;
     Session m_writer;
     Poco::Data::SessionPool m_pool;
+    StatementCache m_statements; // after the connections: destroyed (statements finalized) before them
+    std::mutex m_slots_mutex;
+    std::condition_variable m_slots_cv;
+    int m_free_slots;
     std::recursive_mutex m_write_mutex;
     std::vector<std::function<void()>> m_nested_after;
 };

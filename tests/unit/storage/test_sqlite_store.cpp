@@ -2,7 +2,9 @@
 #include "storage/store.h"
 
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -270,4 +272,65 @@ TEST_CASE("a session is read together with its account, each with its own column
     auto none = s.session_with_user("hash-unknown");
     REQUIRE(none);
     CHECK_FALSE(none->has_value());
+}
+
+TEST_CASE("prepared statements are reused safely and release the database when they return", "[storage]") {
+    TempDb db;
+    auto opened = open_sqlite_store({db.path(), 2, 5});
+    REQUIRE(opened);
+    Store& s = **opened;
+
+    // Values come back exactly as written: bytes with zeros in them, empty blobs, 64-bit numbers.
+    UserRecord a = user("usr_a", "idx-a");
+    a.email_sealed = Bytes{0x00, 0x01, 0x00, 0xff};
+    a.totp_sealed = {};
+    a.totp_last_step = (std::int64_t{1} << 40) + 3;
+    REQUIRE(s.insert_user(a));
+    auto got = s.user_by_id("usr_a");
+    REQUIRE(got);
+    REQUIRE(got->has_value());
+    CHECK((*got)->email_sealed == a.email_sealed);
+    CHECK((*got)->totp_sealed.empty());
+    CHECK((*got)->totp_last_step == a.totp_last_step);
+
+    // A statement that failed is reset: the same statement then works with other values.
+    auto dup = s.insert_user(user("usr_b", "idx-a"));
+    REQUIRE_FALSE(dup);
+    CHECK(dup.error().code == Errc::conflict);
+    REQUIRE(s.insert_user(user("usr_b", "idx-b")));
+    CHECK(s.user_by_id("usr_b")->has_value());
+    CHECK(s.user_by_email_index("idx-b")->value().id == "usr_b");
+
+    // Reads from more threads than there are read connections (two): each waits for a pooled connection
+    // rather than failing, and finds its own prepared statements there.
+    std::vector<std::thread> readers;
+    std::atomic<int> wrong{0};
+    for (int t = 0; t < 3; ++t) {
+        readers.emplace_back([&] {
+            for (int i = 0; i < 200; ++i) {
+                const bool first = i % 2 == 0;
+                auto u = s.user_by_id(first ? "usr_a" : "usr_b");
+                if (!u || !u->has_value() || (*u)->id != (first ? "usr_a" : "usr_b")) {
+                    ++wrong;
+                }
+            }
+        });
+    }
+    for (auto& r : readers) {
+        r.join();
+    }
+    CHECK(wrong == 0);
+
+    // No statement still holds a read transaction once it has returned: a checkpoint that must wait for
+    // every reader completes at once.
+    REQUIRE(s.insert_user(user("usr_c", "idx-c")));
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open_v2(db.path().c_str(), &other, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "SELECT COUNT(*) FROM users", nullptr, nullptr, nullptr) == SQLITE_OK);
+    int log_frames = -1;
+    int checkpointed = -1;
+    CHECK(sqlite3_wal_checkpoint_v2(other, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &checkpointed) ==
+          SQLITE_OK);
+    CHECK(log_frames == 0);
+    sqlite3_close(other);
 }
