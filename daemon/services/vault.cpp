@@ -351,6 +351,41 @@ Status Vault::check_blob_tag(const storage::VersionRecord& v, crypto::BlobMac& m
     return {};
 }
 
+Status Vault::decrypt_checked_blob(const storage::VersionRecord& v, crypto::Secret&& key,
+                                   crypto::BlobMac& mac, const crypto::ByteSink& sink) const {
+    // Each chunk is authenticated as it is decrypted, the file's tag over the same bytes; the caller releases
+    // nothing of what reached `sink` unless this returns success.
+    const auto recorded = static_cast<std::uint64_t>(v.size);
+    std::uint64_t plain = 0;
+    bool too_long = false;
+    crypto::BlobDecryptor dec(std::move(key), blob_binding(v.document_id, v.version, v.kek_version),
+                              [&](const std::uint8_t* d, std::size_t n) {
+                                  plain += n;
+                                  if (plain > recorded) {
+                                      too_long = true; // stop before it outgrows what the caller holds
+                                      return false;
+                                  }
+                                  return sink(d, n);
+                              });
+    Status streamed = m_blobs.read(v.blob_id, [&](const std::uint8_t* d, std::size_t n) {
+        mac.update(d, n);
+        return dec.feed(d, n);
+    });
+    if (too_long) {
+        return make_error(Errc::integrity, "the stored document does not have its recorded size");
+    }
+    KV_TRY(streamed);
+    KV_TRY(dec.finish());
+    if (plain != recorded || mac.size() != crypto::blob_ciphertext_size(static_cast<std::uint64_t>(v.size))) {
+        return make_error(Errc::integrity, "the stored document does not have its recorded size");
+    }
+    if (!crypto::blob_tag_equal(mac.finish(), v.ciphertext_mac)) {
+        return make_error(Errc::integrity,
+                          "the stored document does not match the tag recorded when it was stored");
+    }
+    return {};
+}
+
 Status Vault::verify_blob(const storage::VersionRecord& v) {
     auto key = m_keyring.unwrap_key({v.kek_version, v.wrapped_key}, key_context(v.document_id, v.version));
     if (!key) {
@@ -636,15 +671,40 @@ public:
     // 4 MiB ahead: about what is decrypted while a 20 MiB file's tag is checked.
     static constexpr std::size_t k_piece = 256 * 1024;
     static constexpr std::size_t k_pieces = 16;
+    static constexpr std::size_t k_capacity = k_piece * k_pieces;
 
     using Verify = std::function<Status()>;
     using Decrypt = std::function<Status(const crypto::ByteSink&)>;
 
     // Checks on one thread of `pool` while decrypting ahead on another; with one thread free, checks and
     // then decrypts on it; with none, both run on the reader's thread when asked (slower, never refused).
-    DocumentStream(Verify verify, Decrypt decrypt, Poco::ThreadPool& pool)
+    //
+    // `whole`, for a document that fits in the ring: one helper decrypts all of it and checks the tag in the
+    // same pass, and that pass is the check. It reads and authenticates the file once instead of twice, and
+    // only one helper competes with the audit commit for the cores. Sending then starts from plaintext that
+    // is all there.
+    DocumentStream(Verify verify, Decrypt decrypt, Poco::ThreadPool& pool, Decrypt whole = {})
         : m_verify_fn(std::move(verify)), m_decrypt_fn(std::move(decrypt)), m_check(*this) {
         m_ring = take_ring();
+        if (whole) {
+            m_whole = true;
+            m_whole_fn = std::move(whole);
+            {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                m_running = 1;
+            }
+            try {
+                pool.start(*this, "kv-read-whole");
+                return;
+            } catch (const Poco::NoThreadAvailableException&) {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                m_running = 0;
+            }
+            // No helper: check, then decrypt, on the reader's thread.
+            m_whole = false;
+            give_back(std::move(m_ring));
+            return;
+        }
         // Counted before each start: a task may finish (and count itself out) before start() returns.
         bool checking = false;
         {
@@ -699,6 +759,10 @@ public:
             return m_verify;
         }
         std::unique_lock<std::mutex> lock(m_mutex);
+        if (m_whole) {
+            m_cv.wait(lock, [&] { return m_closed; });
+            return m_end;
+        }
         m_cv.wait(lock, [&] { return m_verify_done; });
         return m_verify;
     }
@@ -822,7 +886,11 @@ private:
     void run() override {
         Status st;
         try {
-            st = m_decrypt_fn([this](const std::uint8_t* d, std::size_t n) { return put(d, n); });
+            const Decrypt& fn = m_whole ? m_whole_fn : m_decrypt_fn;
+            st = fn([this](const std::uint8_t* d, std::size_t n) { return put(d, n); });
+            if (m_whole_overflow) {
+                st = make_error(Errc::integrity, "the stored document is larger than its recorded size");
+            }
         } catch (const std::exception& e) {
             st = make_error(Errc::internal, std::string("decryption failed: ") + e.what());
         } catch (...) {
@@ -843,6 +911,12 @@ private:
             Piece& p = (*m_ring)[m_fill];
             if (m_fill_len == 0) {
                 std::unique_lock<std::mutex> lock(m_mutex);
+                if (m_whole && p.full) {
+                    // Nobody drains before the whole pass has ended: more than the ring holds is refused
+                    // rather than waited for.
+                    m_whole_overflow = true;
+                    return false;
+                }
                 m_cv.wait(lock, [&] { return !p.full || m_stopped; });
                 if (m_stopped) {
                     return false;
@@ -877,6 +951,9 @@ private:
     std::unique_ptr<Ring> m_ring; // only when decrypting ahead
     std::size_t m_fill{0};        // helper thread only
     std::size_t m_fill_len{0};    // helper thread only
+    Decrypt m_whole_fn;
+    bool m_whole{false};          // one helper decrypts and checks the whole document
+    bool m_whole_overflow{false}; // helper thread only
     std::mutex m_mutex;
     std::condition_variable m_cv;
     bool m_verify_done{false};
@@ -1002,11 +1079,17 @@ std::shared_ptr<DocumentStream> Vault::open_stream(const storage::VersionRecord&
         }
         auto mac = std::make_shared<crypto::BlobMac>(*key);
         auto data_key = std::make_shared<crypto::Secret>(std::move(key).value());
+        DocumentStream::Decrypt whole;
+        if (v.size >= 0 && static_cast<std::uint64_t>(v.size) <= DocumentStream::k_capacity) {
+            whole = [this, v, mac, data_key](const crypto::ByteSink& sink) {
+                return decrypt_checked_blob(v, std::move(*data_key), *mac, sink);
+            };
+        }
         return std::make_shared<DocumentStream>([this, v, mac] { return check_blob_tag(v, *mac); },
                                                 [this, v, data_key](const crypto::ByteSink& sink) {
                                                     return decrypt_blob(v, std::move(*data_key), sink);
                                                 },
-                                                *m_readers);
+                                                *m_readers, std::move(whole));
     }
     // A version stored before tags: verified here by a full decryption (which records its tag in the store,
     // so it stays on this thread), then streamed like any other.

@@ -267,13 +267,13 @@ TEST_CASE("a large document streams back whole through the read-ahead ring, and 
     SECTION("damage anywhere in the file, even in its last chunk, is refused before a byte is served") {
         const auto versions = s.store->versions_of(doc->id);
         const std::string path = s.blobs->path_of((*versions)[0].blob_id);
-        const auto size = static_cast<std::streamoff>(std::filesystem::file_size(path));
-        flip_byte(path, size - 40);
+        const auto file_size = static_cast<std::streamoff>(std::filesystem::file_size(path));
+        flip_byte(path, file_size - 40);
         auto bad = s.vault->open(clinician, doc->id, std::nullopt, s.req);
         REQUIRE_FALSE(bad);
         CHECK(bad.error().code == Errc::integrity);
-        flip_byte(path, size - 40);
-        std::filesystem::resize_file(path, static_cast<std::uintmax_t>(size - 1));
+        flip_byte(path, file_size - 40);
+        std::filesystem::resize_file(path, static_cast<std::uintmax_t>(file_size - 1));
         auto cut = s.vault->open(clinician, doc->id, std::nullopt, s.req);
         REQUIRE_FALSE(cut);
         CHECK(cut.error().code == Errc::integrity);
@@ -285,7 +285,10 @@ TEST_CASE("every stored version carries a ciphertext tag, and the tag is checked
     const auto clinician = s.clinician();
     auto c = s.cases->create(clinician, "Ibsen family", "closed", s.req);
     REQUIRE(c);
-    const std::string bytes = pdf_padded("TAGGED-DOC", 200'000);
+    // One that a single helper decrypts and checks in one pass before sending; one too large for the
+    // read-ahead ring, whose tag is checked in a pass of its own while decryption runs ahead.
+    const std::size_t size = GENERATE(std::size_t{200'000}, std::size_t{5 * 1024 * 1024 + 777});
+    const std::string bytes = pdf_padded("TAGGED-DOC", size);
     auto doc = upload(s, clinician, c->id, bytes);
     REQUIRE(doc);
     auto version = s.store->version_of(doc->id, 1);
