@@ -130,3 +130,110 @@ TEST_CASE("tampered, truncated, reordered or moved blobs are refused with an int
         CHECK_FALSE(decrypt(key, Bytes{}, "doc:a:v1:k1"));
     }
 }
+
+namespace {
+
+// Decrypts a whole blob in two ranges split before chunk `split`, the second range first (as a second
+// thread may finish first). Fails if either range fails.
+Result<Bytes> decrypt_split(const Secret& key, const Bytes& cipher, const std::string& ad, std::size_t split) {
+    auto chunks = BlobChunks::parse(cipher.data(), cipher.size());
+    if (!chunks) {
+        return std::move(chunks).error();
+    }
+    const std::size_t n = chunks->chunk_count();
+    Bytes out(n * k_blob_chunk);
+    auto dest = [&](std::size_t j) { return out.data() + j * k_blob_chunk; };
+    Status second = chunks->decrypt(key, ad, split, n - split, dest);
+    Status first = chunks->decrypt(key, ad, 0, split, dest);
+    if (!first) {
+        return std::move(first).error();
+    }
+    if (!second) {
+        return std::move(second).error();
+    }
+    out.resize(chunks->plaintext_size());
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a blob decrypted in two ranges, split anywhere, gives the plaintext", "[blob]") {
+    const Secret key = Secret::random(32);
+    const std::string ad = "doc:doc_x:v1:k1";
+    const std::size_t size = GENERATE(std::size_t{0}, std::size_t{1}, k_blob_chunk, k_blob_chunk + 1,
+                                      5 * k_blob_chunk + 123, 8 * k_blob_chunk);
+    const Bytes plain = pattern(size);
+    const Bytes cipher = encrypt(key, plain, ad);
+    auto chunks = BlobChunks::parse(cipher.data(), cipher.size());
+    REQUIRE(chunks);
+    CHECK(chunks->plaintext_size() == size);
+    CHECK(chunks->chunk_count() == size / k_blob_chunk + 1); // the final chunk is always there
+    for (std::size_t split = 0; split <= chunks->chunk_count(); ++split) {
+        auto got = decrypt_split(key, cipher, ad, split);
+        REQUIRE(got);
+        CHECK(*got == plain);
+    }
+    SECTION("another key or other associated data fails") {
+        CHECK_FALSE(decrypt_split(Secret::random(32), cipher, ad, chunks->chunk_count() / 2));
+        CHECK_FALSE(decrypt_split(key, cipher, ad + "x", chunks->chunk_count() / 2));
+    }
+}
+
+TEST_CASE("ranges refuse every damaged byte, a cut, and chunks taken from elsewhere", "[blob]") {
+    const Secret key = Secret::random(32);
+    const std::string ad = "doc:doc_y:v2:k1";
+    const Bytes plain = pattern(5 * k_blob_chunk + 4321);
+    const Bytes cipher = encrypt(key, plain, ad);
+    const std::size_t n = BlobChunks::parse(cipher.data(), cipher.size())->chunk_count();
+    // A byte in every region of every chunk (tag byte, message, each MAC byte), with the split before,
+    // after and at the damaged chunk: the damage always fails one of the two ranges. Damage to a MAC before
+    // the split fails its own range, and the second range, which starts from that MAC, too.
+    const std::size_t head = 4 + 24;
+    const std::size_t stride = k_blob_chunk + 17;
+    for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t start = head + j * stride;
+        const std::size_t end = std::min(cipher.size(), start + stride);
+        for (std::size_t at : {start, start + 1, (start + end) / 2, end - 16, end - 9, end - 1}) {
+            for (std::size_t split : {std::size_t{0}, j, j + 1, n}) {
+                Bytes bad = cipher;
+                bad[at] ^= 0x01;
+                CHECK_FALSE(decrypt_split(key, bad, ad, std::min(split, n)));
+            }
+        }
+    }
+    SECTION("cut inside the last chunk, or at a chunk boundary") {
+        Bytes cut(cipher.begin(), cipher.end() - 5);
+        CHECK_FALSE(decrypt_split(key, cut, ad, 2));
+        Bytes at_boundary(cipher.begin(), cipher.begin() + static_cast<std::ptrdiff_t>(head + 3 * stride));
+        CHECK_FALSE(decrypt_split(key, at_boundary, ad, 1));
+    }
+    SECTION("two chunks swapped, or one chunk repeated") {
+        Bytes swapped = cipher;
+        std::swap_ranges(swapped.begin() + static_cast<std::ptrdiff_t>(head + stride),
+                         swapped.begin() + static_cast<std::ptrdiff_t>(head + 2 * stride),
+                         swapped.begin() + static_cast<std::ptrdiff_t>(head + 2 * stride));
+        for (std::size_t split = 0; split <= n; ++split) {
+            CHECK_FALSE(decrypt_split(key, swapped, ad, split));
+        }
+        Bytes repeated = cipher;
+        std::copy(cipher.begin() + static_cast<std::ptrdiff_t>(head + stride),
+                  cipher.begin() + static_cast<std::ptrdiff_t>(head + 2 * stride),
+                  repeated.begin() + static_cast<std::ptrdiff_t>(head + 2 * stride));
+        for (std::size_t split = 0; split <= n; ++split) {
+            CHECK_FALSE(decrypt_split(key, repeated, ad, split));
+        }
+    }
+    SECTION("the last chunk of another blob under the same key") {
+        const Bytes other = encrypt(key, pattern(5 * k_blob_chunk + 4321), ad);
+        Bytes mixed = cipher;
+        std::copy(other.end() - static_cast<std::ptrdiff_t>(4321 + 17), other.end(),
+                  mixed.end() - static_cast<std::ptrdiff_t>(4321 + 17));
+        CHECK_FALSE(decrypt_split(key, mixed, ad, n - 1));
+    }
+    SECTION("not a blob at all") {
+        CHECK_FALSE(BlobChunks::parse(cipher.data(), 10));
+        Bytes wrong_magic = cipher;
+        wrong_magic[0] = 'X';
+        CHECK_FALSE(BlobChunks::parse(wrong_magic.data(), wrong_magic.size()));
+    }
+}
