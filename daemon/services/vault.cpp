@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <functional>
@@ -352,31 +351,37 @@ Status Vault::check_blob_tag(const storage::VersionRecord& v, crypto::BlobMac& m
     return {};
 }
 
-Status Vault::load_blob(const storage::VersionRecord& v, std::vector<std::uint8_t>& cipher) const {
-    const std::uint64_t expected = crypto::blob_ciphertext_size(static_cast<std::uint64_t>(v.size));
-    auto reader = m_blobs.open(v.blob_id);
-    if (!reader) {
-        return std::move(reader).error();
-    }
-    cipher.resize(static_cast<std::size_t>(expected)); // a reused buffer keeps its capacity
-    std::size_t got = 0;
-    while (got < cipher.size()) {
-        auto n = (*reader)->read(cipher.data() + got, cipher.size() - got);
-        if (!n) {
-            return std::move(n).error();
-        }
-        if (*n == 0) {
-            break;
-        }
-        got += *n;
-    }
-    std::uint8_t more = 0;
-    auto extra = got == cipher.size() ? (*reader)->read(&more, 1) : Result<std::size_t>(std::size_t{0});
-    if (!extra) {
-        return std::move(extra).error();
-    }
-    if (got != cipher.size() || *extra != 0) {
+Status Vault::decrypt_checked_blob(const storage::VersionRecord& v, crypto::Secret&& key,
+                                   crypto::BlobMac& mac, const crypto::ByteSink& sink) const {
+    // Each chunk is authenticated as it is decrypted, the file's tag over the same bytes; the caller releases
+    // nothing of what reached `sink` unless this returns success.
+    const auto recorded = static_cast<std::uint64_t>(v.size);
+    std::uint64_t plain = 0;
+    bool too_long = false;
+    crypto::BlobDecryptor dec(std::move(key), blob_binding(v.document_id, v.version, v.kek_version),
+                              [&](const std::uint8_t* d, std::size_t n) {
+                                  plain += n;
+                                  if (plain > recorded) {
+                                      too_long = true; // stop before it outgrows what the caller holds
+                                      return false;
+                                  }
+                                  return sink(d, n);
+                              });
+    Status streamed = m_blobs.read(v.blob_id, [&](const std::uint8_t* d, std::size_t n) {
+        mac.update(d, n);
+        return dec.feed(d, n);
+    });
+    if (too_long) {
         return make_error(Errc::integrity, "the stored document does not have its recorded size");
+    }
+    KV_TRY(streamed);
+    KV_TRY(dec.finish());
+    if (plain != recorded || mac.size() != crypto::blob_ciphertext_size(static_cast<std::uint64_t>(v.size))) {
+        return make_error(Errc::integrity, "the stored document does not have its recorded size");
+    }
+    if (!crypto::blob_tag_equal(mac.finish(), v.ciphertext_mac)) {
+        return make_error(Errc::integrity,
+                          "the stored document does not match the tag recorded when it was stored");
     }
     return {};
 }
@@ -660,8 +665,7 @@ Result<std::vector<DocumentView>> Vault::versions(const Principal& who, const st
 // Checks a stored file and decrypts it ahead of the reader on a helper thread, handing plaintext to the
 // serving thread in a ring of a few fixed pieces: the check overlaps the audit commit, and each piece is
 // decrypted while the previous one is TLS-encrypted and written to the socket. Memory stays at
-// k_pieces x k_piece whatever the document size (plus, for a document that fits in it, that document's
-// ciphertext, read whole); pieces are wiped before they are freed.
+// k_pieces x k_piece whatever the document size; pieces are wiped before they are freed.
 class DocumentStream final : public Poco::Runnable {
 public:
     // 4 MiB ahead: about what is decrypted while a 20 MiB file's tag is checked.
@@ -672,34 +676,19 @@ public:
     using Verify = std::function<Status()>;
     using Decrypt = std::function<Status(const crypto::ByteSink&)>;
 
-    // A document that fits in the ring is read into memory whole and decrypted piece by piece (each piece
-    // on its own from the MACs stored before it: crypto::BlobChunks); the pass that decrypts it is its check.
-    struct Whole {
-        std::uint64_t plaintext_size{0};
-        // Reads the stored file into `cipher` (exactly its recorded size, or an error).
-        std::function<Status(std::vector<std::uint8_t>& cipher)> load;
-        // The recorded tag over the ciphertext.
-        std::function<Status(const std::vector<std::uint8_t>& cipher)> check;
-        // Decrypts chunks [first, first + count) of the loaded file.
-        std::function<Status(const crypto::BlobChunks& chunks, std::size_t first, std::size_t count,
-                             const std::function<std::uint8_t*(std::size_t)>& dest)>
-            decrypt;
-    };
-
     // Checks on one thread of `pool` while decrypting ahead on another; with one thread free, checks and
     // then decrypts on it; with none, both run on the reader's thread when asked (slower, never refused).
     //
-    // `whole`, for a document that fits in the ring (plaintext_size <= k_capacity): one helper reads the file
-    // once, checks the recorded tag and decrypts pieces while the audit entry commits; then the reader's
-    // thread, which would otherwise wait, decrypts pieces beside it. Every chunk is authenticated, so that
-    // pass is the check; it reads and authenticates the file once instead of twice, and only one helper
-    // competes with the commit for the cores. Sending then starts from plaintext that is all there. Without
-    // a free helper, the usual check and decryption run on the reader's thread.
-    DocumentStream(Verify verify, Decrypt decrypt, Poco::ThreadPool& pool, std::optional<Whole> whole = {})
+    // `whole`, for a document that fits in the ring: one helper decrypts all of it and checks the tag in the
+    // same pass, and that pass is the check. It reads and authenticates the file once instead of twice, and
+    // only one helper competes with the audit commit for the cores. Sending then starts from plaintext that
+    // is all there.
+    DocumentStream(Verify verify, Decrypt decrypt, Poco::ThreadPool& pool, Decrypt whole = {})
         : m_verify_fn(std::move(verify)), m_decrypt_fn(std::move(decrypt)), m_check(*this) {
         m_ring = take_ring();
-        if (whole && whole->plaintext_size <= k_capacity) {
-            m_whole = std::move(whole);
+        if (whole) {
+            m_whole = true;
+            m_whole_fn = std::move(whole);
             {
                 std::lock_guard<std::mutex> lock(m_mutex);
                 m_running = 1;
@@ -711,7 +700,8 @@ public:
                 std::lock_guard<std::mutex> lock(m_mutex);
                 m_running = 0;
             }
-            m_whole.reset();
+            // No helper: check, then decrypt, on the reader's thread.
+            m_whole = false;
             give_back(std::move(m_ring));
             return;
         }
@@ -768,14 +758,11 @@ public:
             }
             return m_verify;
         }
-        if (m_whole) {
-            if (!m_whole_verified) {
-                m_whole_status = whole_verified();
-                m_whole_verified = true;
-            }
-            return m_whole_status;
-        }
         std::unique_lock<std::mutex> lock(m_mutex);
+        if (m_whole) {
+            m_cv.wait(lock, [&] { return m_closed; });
+            return m_end;
+        }
         m_cv.wait(lock, [&] { return m_verify_done; });
         return m_verify;
     }
@@ -829,15 +816,7 @@ private:
         std::size_t used{0}; // bytes ever written since the ring was taken: what must be wiped
         bool full{false};
     };
-    static_assert(k_piece % crypto::k_blob_chunk == 0, "a piece holds whole chunks");
-    static constexpr std::size_t k_chunks_per_piece = k_piece / crypto::k_blob_chunk;
-    struct Ring {
-        std::array<Piece, k_pieces> pieces;
-        std::vector<std::uint8_t> cipher; // a whole document's ciphertext (ciphertext is not secret)
-        Piece& operator[](std::size_t i) { return pieces[i]; }
-        auto begin() { return pieces.begin(); }
-        auto end() { return pieces.end(); }
-    };
+    using Ring = std::array<Piece, k_pieces>;
 
     // Rings are reused: allocating and freeing a megabyte per download costs more than decrypting a small
     // document (every free unmaps pages and flushes the other cores' TLBs). At most k_spare rings are kept,
@@ -902,142 +881,22 @@ private:
         m_cv.notify_all();
     }
 
-    std::uint8_t* chunk_dest(std::size_t j) {
-        // Only the empty final chunk of a document of exactly k_capacity bytes falls past the ring.
-        if (j >= k_pieces * k_chunks_per_piece) {
-            return m_past_end;
-        }
-        return (*m_ring)[j / k_chunks_per_piece].data.data() +
-               (j % k_chunks_per_piece) * crypto::k_blob_chunk;
-    }
-
-    std::size_t whole_units() const {
-        return (m_chunks->chunk_count() + k_chunks_per_piece - 1) / k_chunks_per_piece;
-    }
-
-    // Claims pieces of a loaded whole document and decrypts them until none are left or one has failed.
-    // Run by the helper and, once the read's audit entry has committed, by the reader's thread too.
-    void decrypt_pieces() {
-        const std::size_t n = m_chunks->chunk_count();
-        const std::size_t units = whole_units();
-        while (true) {
-            {
-                std::lock_guard<std::mutex> lock(m_mutex);
-                if (m_stopped || !m_units_status) {
-                    return;
-                }
-            }
-            const std::size_t u = m_next_unit.fetch_add(1);
-            if (u >= units) {
-                return;
-            }
-            const std::size_t first = u * k_chunks_per_piece;
-            Status st;
-            try {
-                st = m_whole->decrypt(*m_chunks, first, std::min(k_chunks_per_piece, n - first),
-                                      [this](std::size_t j) { return chunk_dest(j); });
-            } catch (const std::exception& e) {
-                st = make_error(Errc::internal, std::string("decryption failed: ") + e.what());
-            } catch (...) {
-                st = make_error(Errc::internal, "decryption failed");
-            }
-            std::lock_guard<std::mutex> lock(m_mutex);
-            if (!st && m_units_status) {
-                m_units_status = std::move(st);
-            }
-            ++m_units_done;
-            m_cv.notify_all();
-        }
-    }
-
-    // Whole mode, on the helper: read the file, let the reader's thread join in, check the tag, decrypt.
-    Status run_whole() {
-        Status loaded = m_whole->load(m_ring->cipher);
-        if (loaded) {
-            auto chunks = crypto::BlobChunks::parse(m_ring->cipher.data(), m_ring->cipher.size());
-            if (!chunks) {
-                loaded = std::move(chunks).error();
-            } else if (chunks->plaintext_size() != m_whole->plaintext_size) {
-                loaded = make_error(Errc::integrity, "the stored document does not have its recorded size");
-            } else {
-                m_chunks.emplace(*chunks);
-                // Whatever is written to a piece is wiped when the ring goes back, even after a failure.
-                for (std::size_t i = 0; i * k_piece < m_whole->plaintext_size; ++i) {
-                    (*m_ring)[i].used = k_piece;
-                }
-            }
-        }
-        {
-            std::lock_guard<std::mutex> lock(m_mutex);
-            m_load_status = loaded;
-            m_loaded = true;
-            m_cv.notify_all();
-        }
-        if (!loaded) {
-            return loaded;
-        }
-        Status checked = m_whole->check(m_ring->cipher);
-        if (!checked) {
-            std::lock_guard<std::mutex> lock(m_mutex);
-            m_units_status = checked; // also stops the reader's thread from claiming more
-            return checked;
-        }
-        decrypt_pieces();
-        return {};
-    }
-
-    // Whole mode, on the reader's thread: help decrypt, then wait for every piece and the tag check.
-    Status whole_verified() {
-        {
-            std::unique_lock<std::mutex> lock(m_mutex);
-            m_cv.wait(lock, [&] { return m_loaded || m_closed; });
-            if (!m_loaded) {
-                return m_end; // the helper ended before loading (an exception)
-            }
-            if (!m_load_status) {
-                return m_load_status;
-            }
-        }
-        decrypt_pieces();
-        const std::size_t units = whole_units();
-        std::unique_lock<std::mutex> lock(m_mutex);
-        // The helper closes after its tag check and its last piece; a piece the reader's thread claimed
-        // ended before decrypt_pieces() returned.
-        m_cv.wait(lock, [&] { return m_closed; });
-        if (!m_end) {
-            return m_end;
-        }
-        if (!m_units_status) {
-            return m_units_status;
-        }
-        if (m_units_done != units) {
-            return make_error(Errc::internal, "the document was not decrypted whole");
-        }
-        const std::uint64_t size = m_whole->plaintext_size;
-        for (std::size_t i = 0; i * k_piece < size; ++i) {
-            Piece& p = (*m_ring)[i];
-            p.len = static_cast<std::size_t>(std::min<std::uint64_t>(k_piece, size - i * k_piece));
-            p.full = true;
-        }
-        return {};
-    }
-
-    // Decryption ahead of the reader (or of a whole document). Nothing it produces leaves before the check
-    // has passed: the reader waits for verified() first.
+    // Decryption ahead of the reader. Nothing it produces leaves before check() has passed: the reader waits
+    // for verified() first.
     void run() override {
         Status st;
         try {
-            if (m_whole) {
-                st = run_whole();
-            } else {
-                st = m_decrypt_fn([this](const std::uint8_t* d, std::size_t n) { return put(d, n); });
+            const Decrypt& fn = m_whole ? m_whole_fn : m_decrypt_fn;
+            st = fn([this](const std::uint8_t* d, std::size_t n) { return put(d, n); });
+            if (m_whole_overflow) {
+                st = make_error(Errc::integrity, "the stored document is larger than its recorded size");
             }
         } catch (const std::exception& e) {
             st = make_error(Errc::internal, std::string("decryption failed: ") + e.what());
         } catch (...) {
             st = make_error(Errc::internal, "decryption failed");
         }
-        if (st && !m_whole && m_fill_len > 0) {
+        if (st && m_fill_len > 0) {
             (void)publish();
         }
         std::lock_guard<std::mutex> lock(m_mutex);
@@ -1052,6 +911,12 @@ private:
             Piece& p = (*m_ring)[m_fill];
             if (m_fill_len == 0) {
                 std::unique_lock<std::mutex> lock(m_mutex);
+                if (m_whole && p.full) {
+                    // Nobody drains before the whole pass has ended: more than the ring holds is refused
+                    // rather than waited for.
+                    m_whole_overflow = true;
+                    return false;
+                }
                 m_cv.wait(lock, [&] { return !p.full || m_stopped; });
                 if (m_stopped) {
                     return false;
@@ -1086,18 +951,9 @@ private:
     std::unique_ptr<Ring> m_ring; // only when decrypting ahead
     std::size_t m_fill{0};        // helper thread only
     std::size_t m_fill_len{0};    // helper thread only
-    // Whole mode. The helper sets m_chunks before m_loaded (under m_mutex); pieces are claimed through
-    // m_next_unit and counted, and the first failure is kept, under m_mutex.
-    std::optional<Whole> m_whole;
-    std::optional<crypto::BlobChunks> m_chunks;
-    bool m_loaded{false};
-    Status m_load_status;
-    std::atomic<std::size_t> m_next_unit{0};
-    std::size_t m_units_done{0};
-    Status m_units_status;
-    bool m_whole_verified{false}; // the reader's thread only
-    Status m_whole_status;        // the reader's thread only
-    std::uint8_t m_past_end[1]{}; // where the empty final chunk of a full ring "goes"
+    Decrypt m_whole_fn;
+    bool m_whole{false};          // one helper decrypts and checks the whole document
+    bool m_whole_overflow{false}; // helper thread only
     std::mutex m_mutex;
     std::condition_variable m_cv;
     bool m_verify_done{false};
@@ -1223,27 +1079,11 @@ std::shared_ptr<DocumentStream> Vault::open_stream(const storage::VersionRecord&
         }
         auto mac = std::make_shared<crypto::BlobMac>(*key);
         auto data_key = std::make_shared<crypto::Secret>(std::move(key).value());
-        std::optional<DocumentStream::Whole> whole;
+        DocumentStream::Decrypt whole;
         if (v.size >= 0 && static_cast<std::uint64_t>(v.size) <= DocumentStream::k_capacity) {
-            DocumentStream::Whole w;
-            w.plaintext_size = static_cast<std::uint64_t>(v.size);
-            w.load = [this, v](std::vector<std::uint8_t>& cipher) { return load_blob(v, cipher); };
-            w.check = [v, mac](const std::vector<std::uint8_t>& cipher) -> Status {
-                mac->update(cipher.data(), cipher.size());
-                if (!crypto::blob_tag_equal(mac->finish(), v.ciphertext_mac)) {
-                    return make_error(
-                        Errc::integrity,
-                        "the stored document does not match the tag recorded when it was stored");
-                }
-                return {};
+            whole = [this, v, mac, data_key](const crypto::ByteSink& sink) {
+                return decrypt_checked_blob(v, std::move(*data_key), *mac, sink);
             };
-            // Both helpers read the same key; nothing changes it while they run.
-            w.decrypt = [v, data_key](const crypto::BlobChunks& chunks, std::size_t first, std::size_t count,
-                                      const std::function<std::uint8_t*(std::size_t)>& dest) {
-                return chunks.decrypt(*data_key, blob_binding(v.document_id, v.version, v.kek_version), first,
-                                      count, dest);
-            };
-            whole = std::move(w);
         }
         return std::make_shared<DocumentStream>([this, v, mac] { return check_blob_tag(v, *mac); },
                                                 [this, v, data_key](const crypto::ByteSink& sink) {

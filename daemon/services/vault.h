@@ -133,8 +133,8 @@ private:
     // a full authenticated decryption that then records the tag). Nothing is served unless this passes.
     [[nodiscard]] Status verify_blob(const storage::VersionRecord& v);
     [[nodiscard]] Status check_blob_tag(const storage::VersionRecord& v, crypto::BlobMac& mac) const;
-    // The whole stored file into `cipher`, refusing one that is not exactly its recorded size.
-    [[nodiscard]] Status load_blob(const storage::VersionRecord& v, std::vector<std::uint8_t>& cipher) const;
+    [[nodiscard]] Status decrypt_checked_blob(const storage::VersionRecord& v, crypto::Secret&& key,
+                                              crypto::BlobMac& mac, const crypto::ByteSink& sink) const;
     [[nodiscard]] std::shared_ptr<DocumentStream> open_stream(const storage::VersionRecord& v);
     [[nodiscard]] Status decrypt_blob(const storage::VersionRecord& v, const crypto::ByteSink& sink) const;
     [[nodiscard]] Status decrypt_blob(const storage::VersionRecord& v, crypto::Secret&& key,
