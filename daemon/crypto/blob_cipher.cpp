@@ -15,7 +15,6 @@ constexpr std::uint8_t k_magic[4] = {'K', 'V', 'B', '1'};
 constexpr std::size_t k_header = crypto_secretstream_xchacha20poly1305_HEADERBYTES;
 constexpr std::size_t k_abytes = crypto_secretstream_xchacha20poly1305_ABYTES;
 constexpr std::size_t k_cipher_chunk = k_blob_chunk + k_abytes;
-constexpr std::size_t k_mac = k_abytes - 1; // a chunk: encrypted tag byte, message, then this MAC
 
 } // namespace
 
@@ -230,71 +229,6 @@ Status BlobDecryptor::finish() {
     }
     if (!s.final_seen) {
         return make_error(Errc::integrity, "stored document is truncated (final chunk missing)");
-    }
-    return {};
-}
-
-Result<BlobChunks> BlobChunks::parse(const std::uint8_t* blob, std::size_t size) {
-    const std::size_t head = sizeof k_magic + k_header;
-    if (size < head + k_abytes) {
-        return make_error(Errc::integrity, "stored document is truncated");
-    }
-    if (std::memcmp(blob, k_magic, sizeof k_magic) != 0) {
-        return make_error(Errc::integrity, "stored document is not a Kinvault blob");
-    }
-    const std::size_t body = size - head;
-    // Every chunk but the last is full; the last holds less than a full chunk's plaintext (it may be empty).
-    if (body % k_cipher_chunk < k_abytes) {
-        return make_error(Errc::integrity, "stored document does not end with a whole chunk");
-    }
-    return BlobChunks(blob, size, body / k_cipher_chunk + 1);
-}
-
-std::uint64_t BlobChunks::plaintext_size() const noexcept {
-    const std::size_t body = m_size - sizeof k_magic - k_header;
-    return (m_chunks - 1) * k_blob_chunk + body % k_cipher_chunk - k_abytes;
-}
-
-Status BlobChunks::decrypt(const Secret& data_key, const std::string& associated_data, std::size_t first,
-                           std::size_t count,
-                           const std::function<std::uint8_t*(std::size_t chunk)>& dest) const {
-    ensure_sodium();
-    if (first > m_chunks || count > m_chunks - first) {
-        return make_error(Errc::internal, "chunk range outside the stored document");
-    }
-    const std::uint8_t* chunks = m_blob + sizeof k_magic + k_header;
-    SecretstreamPull stream;
-    if (!stream.init(m_blob + sizeof k_magic, data_key.data())) {
-        return make_error(Errc::integrity, "stored document header is invalid");
-    }
-    if (first > 0) {
-        std::uint8_t mac_xor[8] = {};
-        for (std::size_t j = 0; j < first; ++j) {
-            const std::uint8_t* mac = chunks + (j + 1) * k_cipher_chunk - k_mac; // closes chunk j
-            for (std::size_t i = 0; i < sizeof mac_xor; ++i) {
-                mac_xor[i] ^= mac[i];
-            }
-        }
-        if (!stream.skip(first, mac_xor)) {
-            return make_error(Errc::integrity, "stored document is too long");
-        }
-    }
-    for (std::size_t j = first; j < first + count; ++j) {
-        const bool last = j + 1 == m_chunks;
-        const std::size_t len = last ? (m_size - sizeof k_magic - k_header) % k_cipher_chunk : k_cipher_chunk;
-        std::size_t out_len = 0;
-        std::uint8_t tag = 0;
-        if (!stream.pull(dest(j), &out_len, &tag, chunks + j * k_cipher_chunk, len,
-                         reinterpret_cast<const std::uint8_t*>(associated_data.data()),
-                         associated_data.size())) {
-            return make_error(Errc::integrity,
-                              "stored document chunk " + std::to_string(j) +
-                                  " failed authentication (modified, reordered or misplaced)");
-        }
-        const std::uint8_t expected = last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0;
-        if (tag != expected) {
-            return make_error(Errc::integrity, "stored document has an unexpected chunk tag");
-        }
     }
     return {};
 }

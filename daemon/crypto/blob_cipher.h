@@ -57,31 +57,6 @@ private:
     std::unique_ptr<State> m_state;
 };
 
-// One whole stored blob in memory, decrypted in ranges of chunks that threads may take in parallel. Each
-// range is authenticated on its own; the blob is authentic when every range of a partition of
-// [0, chunk_count()) has succeeded (the ranges after the first start from the MACs stored before them, which
-// the earlier ranges prove). Every chunk but the last must be tagged MESSAGE, the last FINAL.
-class BlobChunks {
-public:
-    // Fails if `size` cannot be a blob (no header, or a last chunk shorter than its MAC).
-    [[nodiscard]] static Result<BlobChunks> parse(const std::uint8_t* blob, std::size_t size);
-
-    [[nodiscard]] std::size_t chunk_count() const noexcept { return m_chunks; }
-    [[nodiscard]] std::uint64_t plaintext_size() const noexcept;
-    // Decrypts chunks [first, first + count). Chunk j's plaintext (up to k_blob_chunk bytes) is written to
-    // dest(j).
-    [[nodiscard]] Status decrypt(const Secret& data_key, const std::string& associated_data,
-                                 std::size_t first, std::size_t count,
-                                 const std::function<std::uint8_t*(std::size_t chunk)>& dest) const;
-
-private:
-    BlobChunks(const std::uint8_t* blob, std::size_t size, std::size_t chunks)
-        : m_blob(blob), m_size(size), m_chunks(chunks) {}
-    const std::uint8_t* m_blob;
-    std::size_t m_size;
-    std::size_t m_chunks;
-};
-
 // Size on disk of a blob holding `plaintext_size` bytes.
 [[nodiscard]] std::uint64_t blob_ciphertext_size(std::uint64_t plaintext_size);
 

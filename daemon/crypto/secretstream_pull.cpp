@@ -150,30 +150,6 @@ SecretstreamPull::SecretstreamPull(bool prefer_openssl) : m_state(std::make_uniq
 
 SecretstreamPull::~SecretstreamPull() = default;
 
-bool SecretstreamPull::skip(std::uint64_t count, const std::uint8_t mac_xor[8]) {
-    if (m_state->broken) {
-        return false;
-    }
-    StreamState& st = m_state->st;
-    std::uint64_t counter = 0;
-    for (std::size_t i = 0; i < k_counter; ++i) {
-        counter |= static_cast<std::uint64_t>(st.nonce[i]) << (8 * i);
-    }
-    // The counter starts at 1 and rekeys when it wraps to 0; a skip never crosses that point.
-    if (count >= (std::uint64_t{1} << 32) - counter) {
-        m_state->broken = true;
-        return false;
-    }
-    counter += count;
-    for (std::size_t i = 0; i < k_counter; ++i) {
-        st.nonce[i] = static_cast<std::uint8_t>(counter >> (8 * i));
-    }
-    for (std::size_t i = 0; i < k_inonce; ++i) {
-        st.nonce[k_counter + i] ^= mac_xor[i];
-    }
-    return true;
-}
-
 bool SecretstreamPull::uses_openssl() const noexcept {
     return m_state->cipher != nullptr;
 }

@@ -38,12 +38,6 @@ public:
                             const std::uint8_t* in, std::size_t in_len, const std::uint8_t* ad,
                             std::size_t ad_len);
 
-    // Moves the stream past `count` chunks without reading them, as pull would have after `count` chunks
-    // tagged MESSAGE whose MACs XOR (first 8 bytes each) to `mac_xor`. This authenticates nothing: it lets
-    // several threads decrypt one stream, and the caller must have every skipped chunk pulled and checked
-    // (tag MESSAGE, MAC as given) by another reader. False if the counter would wrap (a rekey).
-    [[nodiscard]] bool skip(std::uint64_t count, const std::uint8_t mac_xor[8]);
-
     // Whether this reader decrypts with OpenSSL.
     [[nodiscard]] bool uses_openssl() const noexcept;
 
