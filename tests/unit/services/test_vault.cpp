@@ -268,11 +268,18 @@ TEST_CASE("a large document streams back whole through the read-ahead ring, and 
         const auto versions = s.store->versions_of(doc->id);
         const std::string path = s.blobs->path_of((*versions)[0].blob_id);
         const auto file_size = static_cast<std::streamoff>(std::filesystem::file_size(path));
-        flip_byte(path, file_size - 40);
-        auto bad = s.vault->open(clinician, doc->id, std::nullopt, s.req);
-        REQUIRE_FALSE(bad);
-        CHECK(bad.error().code == Errc::integrity);
-        flip_byte(path, file_size - 40);
+        // The first chunk, the MAC that closes it, the middle, the end.
+        for (const std::streamoff at :
+             {std::streamoff{100}, std::streamoff{28 + 65553 - 5}, file_size / 2, file_size - 40}) {
+            flip_byte(path, at);
+            auto bad = s.vault->open(clinician, doc->id, std::nullopt, s.req);
+            REQUIRE_FALSE(bad);
+            CHECK(bad.error().code == Errc::integrity);
+            flip_byte(path, at);
+        }
+        auto restored = s.vault->open(clinician, doc->id, std::nullopt, s.req); // each flip was the cause
+        REQUIRE(restored);
+        CHECK(read_all(s, *restored) == bytes);
         std::filesystem::resize_file(path, static_cast<std::uintmax_t>(file_size - 1));
         auto cut = s.vault->open(clinician, doc->id, std::nullopt, s.req);
         REQUIRE_FALSE(cut);
@@ -287,7 +294,7 @@ TEST_CASE("every stored version carries a ciphertext tag, and the tag is checked
     REQUIRE(c);
     // One that a single helper decrypts and checks in one pass before sending; one too large for the
     // read-ahead ring, whose tag is checked in a pass of its own while decryption runs ahead.
-    const std::size_t size = GENERATE(std::size_t{200'000}, std::size_t{5 * 1024 * 1024 + 777});
+    const std::size_t size = GENERATE(std::size_t{700'000}, std::size_t{5 * 1024 * 1024 + 777});
     const std::string bytes = pdf_padded("TAGGED-DOC", size);
     auto doc = upload(s, clinician, c->id, bytes);
     REQUIRE(doc);
