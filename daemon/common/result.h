@@ -81,11 +81,15 @@ using Status = Result<void>;
 
 } // namespace kinvault
 
-// Propagate an error from an expression returning Result<...>.
-#define KV_TRY(expr)                                                                                         \
+// Propagate an error from an expression returning Result<...>. Each use names its own variable, so a KV_TRY
+// inside a lambda inside another KV_TRY's expression does not shadow the outer one.
+#define KV_TRY_CONCAT_(a, b) a##b
+#define KV_TRY_CONCAT(a, b) KV_TRY_CONCAT_(a, b)
+#define KV_TRY(expr) KV_TRY_AS_(expr, KV_TRY_CONCAT(kv_try_result_, __COUNTER__))
+#define KV_TRY_AS_(expr, var)                                                                                \
     do {                                                                                                     \
-        auto kv_try_result_ = (expr);                                                                        \
-        if (!kv_try_result_.ok()) {                                                                          \
-            return std::move(kv_try_result_).error();                                                        \
+        auto var = (expr);                                                                                   \
+        if (!var.ok()) {                                                                                     \
+            return std::move(var).error();                                                                   \
         }                                                                                                    \
     } while (false)
