@@ -49,6 +49,8 @@ public:
     [[nodiscard]] T& value() & { return std::get<0>(m_state); }
     [[nodiscard]] const T& value() const& { return std::get<0>(m_state); }
     [[nodiscard]] T&& value() && { return std::get<0>(std::move(m_state)); }
+    // The value by value (moved out): what KV_TRY_VALUE yields, so nothing refers into a dead Result.
+    [[nodiscard]] T take() && { return std::get<0>(std::move(m_state)); }
     T* operator->() { return &std::get<0>(m_state); }
     const T* operator->() const { return &std::get<0>(m_state); }
     T& operator*() & { return std::get<0>(m_state); }
@@ -93,3 +95,17 @@ using Status = Result<void>;
             return std::move(var).error();                                                                   \
         }                                                                                                    \
     } while (false)
+
+// The value of an expression returning Result<T>, or return its error from the enclosing function:
+//   auto doc = KV_TRY_VALUE(m_store.document_by_id(id));
+// A GCC/Clang statement expression; __extension__ keeps -Wpedantic quiet. The value is moved out, so the
+// expression is evaluated once. Not for Result<void> (use KV_TRY).
+#define KV_TRY_VALUE(expr) KV_TRY_VALUE_AS_(expr, KV_TRY_CONCAT(kv_try_value_, __COUNTER__))
+#define KV_TRY_VALUE_AS_(expr, var)                                                                          \
+    __extension__({                                                                                          \
+        auto var = (expr);                                                                                   \
+        if (!var.ok()) {                                                                                     \
+            return std::move(var).error();                                                                   \
+        }                                                                                                    \
+        std::move(var).take();                                                                               \
+    })

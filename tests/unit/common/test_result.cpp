@@ -36,3 +36,31 @@ TEST_CASE("results carry either a value or an error and propagate errors", "[res
     CHECK(**moved == 7);
     CHECK(std::string(errc_name(Errc::payload_too_large)) == "payload_too_large");
 }
+
+namespace {
+kinvault::Result<std::string> name_of(int id) {
+    if (id < 0) {
+        return kinvault::Error{kinvault::Errc::not_found, "no such name"};
+    }
+    return std::string(static_cast<std::size_t>(id), 'x');
+}
+
+kinvault::Result<std::size_t> doubled_length(int id) {
+    auto name = KV_TRY_VALUE(name_of(id));
+    return name.size() * 2;
+}
+} // namespace
+
+TEST_CASE("KV_TRY_VALUE yields the value or returns the error", "[result]") {
+    SECTION("a value comes out of the expression") {
+        auto r = doubled_length(3);
+        REQUIRE(r.ok());
+        REQUIRE(r.value() == 6);
+    }
+    SECTION("an error leaves the function unchanged") {
+        auto r = doubled_length(-1);
+        REQUIRE_FALSE(r.ok());
+        REQUIRE(r.error().code == kinvault::Errc::not_found);
+        REQUIRE(r.error().message == "no such name");
+    }
+}
