@@ -194,7 +194,8 @@ Status initialise_in(const Paths& paths, const InitOptions& options, const crypt
     KV_TRY(audit.load());
     const services::RequestInfo local{"local", "kinvaultd init"};
     KV_TRY(audit.append({"system", "vault.init", practice_id, "", "ok", "vault created", ""}, local));
-    services::Accounts accounts(**store, ring, audit, clock, {}, {});
+    const barrier::Barrier barrier(ring);
+    services::Accounts accounts(**store, barrier, audit, clock, {}, {});
     auto admin = accounts.create_clinician(options.admin_email, options.admin_name, admin_password, local);
     if (!admin) {
         return std::move(admin).error();
@@ -273,6 +274,7 @@ Status Runtime::open(const crypto::Secret& unseal) {
         return std::move(ring).error();
     }
     m_keyring = std::make_unique<crypto::Keyring>(std::move(ring).value());
+    m_barrier = std::make_unique<barrier::Barrier>(*m_keyring);
 
     auto store = storage::open_sqlite_store(
         {m_paths.database(), static_cast<int>(m_settings.get_int("db.read_connections", 4)), 10});
@@ -325,12 +327,12 @@ Status Runtime::open(const crypto::Secret& unseal) {
 
     m_gate = std::make_unique<services::ReleaseGate>(*m_store, *m_keyring, m_clock);
     m_accounts =
-        std::make_unique<services::Accounts>(*m_store, *m_keyring, *m_audit, m_clock, sessions, logins);
-    m_notifier = std::make_unique<services::Notifier>(*m_store, *m_keyring, m_clock);
+        std::make_unique<services::Accounts>(*m_store, *m_barrier, *m_audit, m_clock, sessions, logins);
+    m_notifier = std::make_unique<services::Notifier>(*m_store, *m_barrier, m_clock);
     if (auto practice = m_store->setting("practice.name"); practice && practice->has_value()) {
         m_notifier->set_practice_name(**practice);
     }
-    m_cases = std::make_unique<services::Cases>(*m_store, *m_keyring, *m_audit, *m_accounts, *m_gate,
+    m_cases = std::make_unique<services::Cases>(*m_store, *m_barrier, *m_audit, *m_accounts, *m_gate,
                                                 *m_notifier, m_clock);
     m_vault = std::make_unique<services::Vault>(*m_store, *m_blobs, *m_keyring, *m_audit, *m_gate, *m_pdf,
                                                 m_clock, m_limits);

@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "crypto/ca.h"
+#include "barrier/barrier.h"
 #include "crypto/keyring.h"
 #include "http/api.h"
 #include "pdf/gateway.h"
@@ -79,6 +80,7 @@ private:
     const Clock& m_clock;
     Paths m_paths;
     std::unique_ptr<crypto::Keyring> m_keyring;
+    std::unique_ptr<barrier::Barrier> m_barrier; // over m_keyring
     std::unique_ptr<storage::Store> m_store;
     std::unique_ptr<storage::BlobStore> m_blobs;
     std::unique_ptr<pdf::PdfGateway> m_pdf;

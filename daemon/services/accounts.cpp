@@ -4,7 +4,9 @@
 #include "crypto/random.h"
 #include "crypto/sha256.h"
 #include "crypto/totp.h"
+#include "domain/party.h"
 #include "domain/types.h"
+#include "services/audit_actions.h"
 
 #include <algorithm>
 #include <cctype>
@@ -38,9 +40,9 @@ private:
     Accounts& m_a;
 };
 
-Accounts::Accounts(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, const Clock& clock,
+Accounts::Accounts(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit, const Clock& clock,
                    SessionPolicy sessions, LoginPolicy logins)
-    : m_store(store), m_keyring(keyring), m_audit(audit), m_clock(clock), m_sessions(sessions),
+    : m_store(store), m_barrier(barrier), m_audit(audit), m_clock(clock), m_sessions(sessions),
       m_logins(logins) {}
 
 std::string Accounts::normalise_email(std::string_view email) {
@@ -74,36 +76,31 @@ Result<std::string> Accounts::create_clinician(const std::string& email_in, cons
     if (name.empty() || name.size() > 200) {
         return make_error(Errc::invalid_input, "a name (1 to 200 characters) is required");
     }
-    Result<std::string> hash = [&] {
+    std::string hash = KV_TRY_VALUE([&] {
         HashSlot slot(*this);
         return crypto::hash_password(password);
-    }();
-    if (!hash) {
-        return std::move(hash).error();
-    }
+    }());
     storage::UserRecord u;
     u.id = crypto::random_id("usr");
     u.kind = std::string(domain::to_string(domain::AccountKind::clinician));
-    u.email_index = m_keyring.blind_index("email", email);
-    u.email_sealed = m_keyring.seal_field(email, "user:" + u.id + ":email");
-    u.name_sealed = m_keyring.seal_field(name, "user:" + u.id + ":name");
-    u.password_hash = *hash;
+    u.email_index = m_barrier.email_index(email);
+    m_barrier.seal_email(u, email);
+    m_barrier.seal_name(u, name);
+    u.password_hash = std::move(hash);
     u.created_at = m_clock.now();
-    Status st = m_store.transaction([&]() -> Status {
-        auto existing = m_store.user_by_email_index(u.email_index);
-        if (!existing) {
-            return std::move(existing).error();
-        }
-        if (existing->has_value()) {
+    KV_TRY(m_store.transaction([&]() -> Status {
+        const auto existing = KV_TRY_VALUE(m_store.user_by_email_index(u.email_index));
+        if (existing.has_value()) {
             return make_error(Errc::conflict, "an account with that e-mail address already exists");
         }
         KV_TRY(m_store.insert_user(u));
-        return m_audit.append({"system", "account.create", u.id, "", "ok", "clinician account created", ""},
+        return m_audit.append({.actor = "system",
+                               .action = audit_action::account_create,
+                               .object = u.id,
+                               .decision = "ok",
+                               .reason = "clinician account created"},
                               req);
-    });
-    if (!st) {
-        return std::move(st).error();
-    }
+    }));
     return u.id;
 }
 
@@ -138,10 +135,20 @@ Status Accounts::check_throttle(const std::string& account_key, const std::strin
     return {};
 }
 
-void Accounts::record_failure(const std::string& account_key, const std::string& address_key) {
+Status Accounts::record_failure(const std::string& account_key, const std::string& address_key,
+                                const std::optional<AuditEvent>& event, const RequestInfo& req) {
+    // Fails closed: a failure that is not counted would let an attacker guess without back-off, and one
+    // that is not audited would go unseen, so if either cannot be written the caller refuses the attempt
+    // with this error rather than answer as if it had been recorded.
     const UnixTime now = m_clock.now();
-    (void)m_store.record_login_failure({account_key, now});
-    (void)m_store.record_login_failure({address_key, now});
+    return m_store.transaction([&]() -> Status {
+        KV_TRY(m_store.record_login_failure({account_key, now}));
+        KV_TRY(m_store.record_login_failure({address_key, now}));
+        if (event) {
+            KV_TRY(m_audit.append(*event, req));
+        }
+        return {};
+    });
 }
 
 Result<NewSession> Accounts::open_session(const storage::UserRecord& user, const std::string& method,
@@ -153,7 +160,7 @@ Result<NewSession> Accounts::open_session(const storage::UserRecord& user, const
     storage::SessionRecord rec;
     rec.token_hash = token_hash(out.token);
     rec.user_id = user.id;
-    out.csrf_token = m_keyring.blind_index("csrf", token_hash(out.token));
+    out.csrf_token = m_barrier.csrf_token(token_hash(out.token));
     rec.csrf_hash = token_hash(out.csrf_token);
     rec.auth_method = method;
     rec.client_address = req.client_address;
@@ -161,13 +168,13 @@ Result<NewSession> Accounts::open_session(const storage::UserRecord& user, const
     rec.last_seen = now;
     rec.expires_at = now + m_sessions.absolute_seconds;
     out.expires_at = rec.expires_at;
-    Status st = m_store.transaction([&]() -> Status {
+    KV_TRY(m_store.transaction([&]() -> Status {
         KV_TRY(m_store.insert_session(rec));
-        return m_audit.append({user.id, "session.open", user.id, "", "ok", method, ""}, req);
-    });
-    if (!st) {
-        return std::move(st).error();
-    }
+        return m_audit.append(
+            {.actor = user.id, .action = audit_action::session_open, .object = user.id, .decision = "ok",
+             .reason = method},
+            req);
+    }));
     (void)m_store.delete_expired_sessions(now, m_sessions.idle_seconds);
     out.principal.user_id = user.id;
     out.principal.kind = domain::parse_account_kind(user.kind).value_or(domain::AccountKind::member);
@@ -185,49 +192,50 @@ Result<NewSession> Accounts::open_session(const storage::UserRecord& user, const
 Result<NewSession> Accounts::login(const std::string& email_in, const crypto::Secret& password,
                                    const std::string& totp_code, const RequestInfo& req) {
     const std::string email = normalise_email(email_in);
-    const std::string index = m_keyring.blind_index("email", email);
+    const std::string index = m_barrier.email_index(email);
     const std::string account_key = "account:" + index;
     const std::string address_key = "address:" + req.client_address;
     KV_TRY(check_throttle(account_key, address_key));
 
-    auto found = m_store.user_by_email_index(index);
-    if (!found) {
-        return std::move(found).error();
-    }
+    const auto found = KV_TRY_VALUE(m_store.user_by_email_index(index));
     const Error wrong = make_error(Errc::unauthenticated, "The e-mail address or password is not right.");
     crypto::PasswordCheck check = crypto::PasswordCheck::mismatch;
     {
         HashSlot slot(*this);
-        if (!found->has_value() || (*found)->password_hash.empty() || (*found)->disabled) {
+        if (!found.has_value() || found->password_hash.empty() || found->disabled) {
             crypto::burn_password_verification(password);
         } else {
-            check = crypto::verify_password((*found)->password_hash, password);
+            check = crypto::verify_password(found->password_hash, password);
         }
     }
     if (check == crypto::PasswordCheck::mismatch) {
-        record_failure(account_key, address_key);
-        (void)m_audit.append({"anonymous", "login.failure", found->has_value() ? (*found)->id : "", "",
-                              "deny", "wrong e-mail address or password", ""},
-                             req);
+        KV_TRY(record_failure(account_key, address_key,
+                              AuditEvent{.actor = "anonymous",
+                                         .action = audit_action::login_failure,
+                                         .object = found.has_value() ? found->id : "",
+                                         .decision = "deny",
+                                         .reason = "wrong e-mail address or password"},
+                              req));
         return wrong;
     }
-    storage::UserRecord user = **found;
+    storage::UserRecord user = *found;
     std::string method = "password";
     if (!user.totp_sealed.empty()) {
         if (totp_code.empty()) {
             return make_error(Errc::second_factor, "Enter the 6-digit code from your authenticator app.");
         }
-        auto secret_b32 = m_keyring.open_field(user.totp_sealed, "user:" + user.id + ":totp");
-        if (!secret_b32) {
-            return std::move(secret_b32).error();
-        }
-        const auto secret = crypto::base32_decode(*secret_b32);
+        const std::string secret_b32 = KV_TRY_VALUE(m_barrier.open_totp(user));
+        const auto secret = crypto::base32_decode(secret_b32);
         const auto step = secret ? crypto::totp_verify(*secret, totp_code, m_clock.now(), user.totp_last_step)
                                  : std::nullopt;
         if (!step) {
-            record_failure(account_key, address_key);
-            (void)m_audit.append(
-                {"anonymous", "login.failure", user.id, "", "deny", "wrong one-time code", ""}, req);
+            KV_TRY(record_failure(account_key, address_key,
+                                  AuditEvent{.actor = "anonymous",
+                                             .action = audit_action::login_failure,
+                                             .object = user.id,
+                                             .decision = "deny",
+                                             .reason = "wrong one-time code"},
+                                  req));
             return make_error(Errc::second_factor, "That code is not right or was already used.");
         }
         user.totp_last_step = *step;
@@ -247,7 +255,11 @@ Result<NewSession> Accounts::login(const std::string& email_in, const crypto::Se
 Status Accounts::logout(const Principal& principal, const RequestInfo& req) {
     return m_store.transaction([&]() -> Status {
         KV_TRY(m_store.delete_session(principal.session_hash));
-        return m_audit.append({principal.user_id, "session.close", principal.user_id, "", "ok", "logout", ""},
+        return m_audit.append({.actor = principal.user_id,
+                               .action = audit_action::session_close,
+                               .object = principal.user_id,
+                               .decision = "ok",
+                               .reason = "logout"},
                               req);
     });
 }
@@ -259,15 +271,12 @@ Result<Principal> Accounts::authenticate(const std::string& token) const {
     }
     const std::string hash = token_hash(token);
     // The session and its account come from one query (a session whose account is gone finds nothing).
-    auto found = m_store.session_with_user(hash);
-    if (!found) {
-        return std::move(found).error();
-    }
-    if (!found->has_value()) {
+    const auto found = KV_TRY_VALUE(m_store.session_with_user(hash));
+    if (!found.has_value()) {
         return invalid;
     }
-    const storage::SessionRecord& s = (*found)->session;
-    const storage::UserRecord& user = (*found)->user;
+    const storage::SessionRecord& s = found->session;
+    const storage::UserRecord& user = found->user;
     const UnixTime now = m_clock.now();
     if (now >= s.expires_at || now - s.last_seen > m_sessions.idle_seconds) {
         (void)m_store.delete_session(hash);
@@ -298,7 +307,7 @@ Result<Principal> Accounts::authenticate(const std::string& token) const {
 std::string Accounts::csrf_token(const Principal& principal) const {
     // Derived from the session (keyed BLAKE2b), so a page can fetch it again after a reload without the
     // server storing anything new; a cross-site page cannot read it (same-origin policy).
-    return m_keyring.blind_index("csrf", principal.session_hash);
+    return m_barrier.csrf_token(principal.session_hash);
 }
 
 bool Accounts::check_csrf(const Principal& principal, const std::string& given_token) const {
@@ -312,14 +321,11 @@ bool Accounts::check_csrf(const Principal& principal, const std::string& given_t
 
 Status Accounts::reauthenticate(const Principal& principal, const crypto::Secret& password,
                                 const std::string& totp_code, const RequestInfo& req) {
-    auto user = m_store.user_by_id(principal.user_id);
-    if (!user) {
-        return std::move(user).error();
-    }
-    if (!user->has_value()) {
+    const auto user = KV_TRY_VALUE(m_store.user_by_id(principal.user_id));
+    if (!user.has_value()) {
         return make_error(Errc::unauthenticated, "Please sign in.");
     }
-    storage::UserRecord u = **user;
+    storage::UserRecord u = *user;
     const std::string account_key = "account:" + u.email_index;
     const std::string address_key = "address:" + req.client_address;
     KV_TRY(check_throttle(account_key, address_key));
@@ -329,20 +335,22 @@ Status Accounts::reauthenticate(const Principal& principal, const crypto::Secret
         check = crypto::verify_password(u.password_hash, password);
     }
     if (check == crypto::PasswordCheck::mismatch) {
-        record_failure(account_key, address_key);
-        (void)m_audit.append({u.id, "reauth.failure", u.id, "", "deny", "wrong password", ""}, req);
+        KV_TRY(record_failure(account_key, address_key,
+                              AuditEvent{.actor = u.id,
+                                         .action = audit_action::reauth_failure,
+                                         .object = u.id,
+                                         .decision = "deny",
+                                         .reason = "wrong password"},
+                              req));
         return make_error(Errc::unauthenticated, "That password is not right.");
     }
     if (!u.totp_sealed.empty()) {
-        auto secret_b32 = m_keyring.open_field(u.totp_sealed, "user:" + u.id + ":totp");
-        if (!secret_b32) {
-            return std::move(secret_b32).error();
-        }
-        const auto secret = crypto::base32_decode(*secret_b32);
+        const std::string secret_b32 = KV_TRY_VALUE(m_barrier.open_totp(u));
+        const auto secret = crypto::base32_decode(secret_b32);
         const auto step =
             secret ? crypto::totp_verify(*secret, totp_code, m_clock.now(), u.totp_last_step) : std::nullopt;
         if (!step) {
-            record_failure(account_key, address_key);
+            KV_TRY(record_failure(account_key, address_key, std::nullopt, req));
             return make_error(Errc::second_factor, "That one-time code is not right or was already used.");
         }
         u.totp_last_step = *step;
@@ -366,65 +374,53 @@ Result<std::string> Accounts::create_invitation(const std::string& case_id, cons
 }
 
 Result<InvitationView> Accounts::peek_invitation(const std::string& token) const {
-    auto inv = m_store.invitation_by_hash(token_hash(token));
-    if (!inv) {
-        return std::move(inv).error();
-    }
-    if (!inv->has_value()) {
+    const auto inv = KV_TRY_VALUE(m_store.invitation_by_hash(token_hash(token)));
+    if (!inv.has_value()) {
         return make_error(Errc::not_found,
                           "This invitation link is not valid. Please ask the practice for a new one.");
     }
-    if ((*inv)->used_at != 0) {
+    if (inv->used_at != 0) {
         return make_error(Errc::gone, "This invitation has already been used. Please sign in instead.");
     }
-    if (m_clock.now() >= (*inv)->expires_at) {
+    if (m_clock.now() >= inv->expires_at) {
         return make_error(Errc::gone, "This invitation has expired. Please ask the practice for a new one.");
     }
-    auto party = m_store.party_by_id((*inv)->party_id);
-    if (!party) {
-        return std::move(party).error();
-    }
-    if (!party->has_value()) {
+    const auto party = KV_TRY_VALUE(m_store.party_by_id(inv->party_id));
+    if (!party.has_value()) {
         return make_error(Errc::not_found, "This invitation link is not valid.");
     }
     InvitationView v;
-    v.case_id = (*inv)->case_id;
-    v.party_id = (*inv)->party_id;
-    v.role = (*party)->role;
-    v.expires_at = (*inv)->expires_at;
-    auto name = m_keyring.open_field((*party)->name_sealed, "party:" + v.party_id + ":name");
-    auto email = m_keyring.open_field((*party)->email_sealed, "party:" + v.party_id + ":email");
+    v.case_id = inv->case_id;
+    v.party_id = inv->party_id;
+    v.role = party->role;
+    v.expires_at = inv->expires_at;
+    auto name = m_barrier.open_name(*party);
+    auto email = m_barrier.open_email(*party);
     if (!name || !email) {
         return make_error(Errc::integrity, "the invitation's party record is damaged");
     }
     v.name = *name;
     v.email = *email;
-    auto user = m_store.user_by_email_index((*party)->email_index);
+    auto user = m_store.user_by_email_index(party->email_index);
     v.account_exists = user && user->has_value() && !(*user)->password_hash.empty();
     return v;
 }
 
 Result<NewSession> Accounts::accept_invitation(const std::string& token, const crypto::Secret& password,
                                                const RequestInfo& req) {
-    auto view = peek_invitation(token);
-    if (!view) {
-        return std::move(view).error();
-    }
-    auto party_row = m_store.party_by_id(view->party_id);
+    const InvitationView view = KV_TRY_VALUE(peek_invitation(token));
+    auto party_row = m_store.party_by_id(view.party_id);
     if (!party_row || !party_row->has_value()) {
         return make_error(Errc::not_found, "This invitation link is not valid.");
     }
     storage::PartyRecord party = **party_row;
-    auto existing = m_store.user_by_email_index(party.email_index);
-    if (!existing) {
-        return std::move(existing).error();
-    }
+    const auto existing = KV_TRY_VALUE(m_store.user_by_email_index(party.email_index));
     storage::UserRecord user;
     bool create = false;
-    if (existing->has_value() && !(*existing)->password_hash.empty()) {
+    if (existing.has_value() && !existing->password_hash.empty()) {
         // The person already has an account (e.g. an attorney in several cases): the link alone must not
         // take it over, so they confirm with their existing password.
-        user = **existing;
+        user = *existing;
         const std::string account_key = "account:" + user.email_index;
         const std::string address_key = "address:" + req.client_address;
         KV_TRY(check_throttle(account_key, address_key));
@@ -434,40 +430,34 @@ Result<NewSession> Accounts::accept_invitation(const std::string& token, const c
             check = crypto::verify_password(user.password_hash, password);
         }
         if (check == crypto::PasswordCheck::mismatch) {
-            record_failure(account_key, address_key);
+            KV_TRY(record_failure(account_key, address_key, std::nullopt, req));
             return make_error(Errc::unauthenticated,
                               "You already have an account: enter its current password to add this case.");
         }
     } else {
         KV_TRY(crypto::check_password_policy(password));
-        Result<std::string> hash = [&] {
+        std::string hash = KV_TRY_VALUE([&] {
             HashSlot slot(*this);
             return crypto::hash_password(password);
-        }();
-        if (!hash) {
-            return std::move(hash).error();
-        }
-        if (existing->has_value()) {
-            user = **existing;
+        }());
+        if (existing.has_value()) {
+            user = *existing;
         } else {
             create = true;
             user.id = crypto::random_id("usr");
             user.kind = std::string(domain::to_string(domain::AccountKind::member));
             user.email_index = party.email_index;
-            user.email_sealed = m_keyring.seal_field(view->email, "user:" + user.id + ":email");
-            user.name_sealed = m_keyring.seal_field(view->name, "user:" + user.id + ":name");
+            m_barrier.seal_email(user, view.email);
+            m_barrier.seal_name(user, view.name);
             user.created_at = m_clock.now();
         }
-        user.password_hash = *hash;
+        user.password_hash = std::move(hash);
     }
     const std::string hash = token_hash(token);
-    Status st = m_store.transaction([&]() -> Status {
+    KV_TRY(m_store.transaction([&]() -> Status {
         // Re-check inside the write transaction: two simultaneous accepts of one link must not both win.
-        auto inv = m_store.invitation_by_hash(hash);
-        if (!inv) {
-            return std::move(inv).error();
-        }
-        if (!inv->has_value() || (*inv)->used_at != 0) {
+        const auto inv = KV_TRY_VALUE(m_store.invitation_by_hash(hash));
+        if (!inv.has_value() || inv->used_at != 0) {
             return make_error(Errc::gone, "This invitation has already been used. Please sign in instead.");
         }
         if (create) {
@@ -476,15 +466,17 @@ Result<NewSession> Accounts::accept_invitation(const std::string& token, const c
             KV_TRY(m_store.update_user(user));
         }
         party.user_id = user.id;
-        party.status = "active";
+        party.status = std::string(domain::to_string(domain::PartyStatus::active));
         KV_TRY(m_store.update_party(party));
         KV_TRY(m_store.mark_invitation_used(hash, m_clock.now()));
-        return m_audit.append(
-            {user.id, "invitation.accept", party.id, party.case_id, "ok", "party joined the case", ""}, req);
-    });
-    if (!st) {
-        return std::move(st).error();
-    }
+        return m_audit.append({.actor = user.id,
+                               .action = audit_action::invitation_accept,
+                               .object = party.id,
+                               .case_id = party.case_id,
+                               .decision = "ok",
+                               .reason = "party joined the case"},
+                              req);
+    }));
     return open_session(user, "password", req);
 }
 
@@ -521,11 +513,16 @@ Status Accounts::confirm_totp(const Principal& principal, const std::string& cod
         return make_error(Errc::unauthenticated, "Please sign in.");
     }
     storage::UserRecord u = **user;
-    u.totp_sealed = m_keyring.seal_field(b32, "user:" + u.id + ":totp");
+    m_barrier.seal_totp(u, b32);
     u.totp_last_step = *step;
     Status st = m_store.transaction([&]() -> Status {
         KV_TRY(m_store.update_user(u));
-        return m_audit.append({u.id, "totp.enrol", u.id, "", "ok", "authenticator app enrolled", ""}, req);
+        return m_audit.append({.actor = u.id,
+                               .action = audit_action::totp_enrol,
+                               .object = u.id,
+                               .decision = "ok",
+                               .reason = "authenticator app enrolled"},
+                              req);
     });
     if (st) {
         std::lock_guard<std::mutex> lock(m_pending_mutex);
@@ -535,22 +532,19 @@ Status Accounts::confirm_totp(const Principal& principal, const std::string& cod
 }
 
 Result<storage::UserRecord> Accounts::user(const std::string& user_id) const {
-    auto u = m_store.user_by_id(user_id);
-    if (!u) {
-        return std::move(u).error();
-    }
-    if (!u->has_value()) {
+    auto u = KV_TRY_VALUE(m_store.user_by_id(user_id));
+    if (!u.has_value()) {
         return make_error(Errc::not_found, "no such account");
     }
-    return **u;
+    return *std::move(u);
 }
 
 Result<std::string> Accounts::user_email(const storage::UserRecord& user) const {
-    return m_keyring.open_field(user.email_sealed, "user:" + user.id + ":email");
+    return m_barrier.open_email(user);
 }
 
 Result<std::string> Accounts::user_name(const storage::UserRecord& user) const {
-    return m_keyring.open_field(user.name_sealed, "user:" + user.id + ":name");
+    return m_barrier.open_name(user);
 }
 
 } // namespace kinvault::services

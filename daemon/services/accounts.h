@@ -3,7 +3,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "crypto/keyring.h"
+#include "barrier/barrier.h"
 #include "crypto/secret.h"
 #include "services/audit.h"
 #include "services/context.h"
@@ -49,7 +49,7 @@ struct InvitationView {
 
 class Accounts {
 public:
-    Accounts(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, const Clock& clock,
+    Accounts(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit, const Clock& clock,
              SessionPolicy sessions, LoginPolicy logins);
 
     [[nodiscard]] static std::string normalise_email(std::string_view email);
@@ -92,12 +92,15 @@ public:
 private:
     class HashSlot;
     [[nodiscard]] Status check_throttle(const std::string& account_key, const std::string& address_key) const;
-    void record_failure(const std::string& account_key, const std::string& address_key);
+    // Counts a failed attempt against the account and the address (and audits it, when `event` is given),
+    // in one transaction; an error means nothing was recorded and the attempt must be refused with it.
+    [[nodiscard]] Status record_failure(const std::string& account_key, const std::string& address_key,
+                                        const std::optional<AuditEvent>& event, const RequestInfo& req);
     [[nodiscard]] Result<NewSession> open_session(const storage::UserRecord& user, const std::string& method,
                                                   const RequestInfo& req);
 
     storage::Store& m_store;
-    const crypto::Keyring& m_keyring;
+    const barrier::Barrier& m_barrier;
     AuditLog& m_audit;
     const Clock& m_clock;
     SessionPolicy m_sessions;

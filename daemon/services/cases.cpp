@@ -1,15 +1,17 @@
 #include "services/cases.h"
 
 #include "crypto/random.h"
+#include "domain/party.h"
 #include "domain/types.h"
+#include "services/audit_actions.h"
 
 #include <set>
 
 namespace kinvault::services {
 
-Cases::Cases(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, Accounts& accounts,
+Cases::Cases(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit, Accounts& accounts,
              ReleaseGate& gate, Notifier& notifier, const Clock& clock)
-    : m_store(store), m_keyring(keyring), m_audit(audit), m_accounts(accounts), m_gate(gate),
+    : m_store(store), m_barrier(barrier), m_audit(audit), m_accounts(accounts), m_gate(gate),
       m_notifier(notifier), m_clock(clock) {}
 
 namespace {
@@ -27,7 +29,7 @@ Mail invitation_mail(const Notifier& n, const std::string& to, const std::string
 } // namespace
 
 Result<std::string> Cases::case_name(const storage::CaseRecord& c) const {
-    return m_keyring.open_field(c.name_sealed, "case:" + c.id + ":name");
+    return m_barrier.open_name(c);
 }
 
 CaseView Cases::view_of(const storage::CaseRecord& c, const std::string& name,
@@ -36,25 +38,18 @@ CaseView Cases::view_of(const storage::CaseRecord& c, const std::string& name,
 }
 
 Result<PartyView> Cases::party_view(const storage::PartyRecord& p, bool with_contact) const {
-    auto name = m_keyring.open_field(p.name_sealed, "party:" + p.id + ":name");
-    if (!name) {
-        return std::move(name).error();
-    }
+    std::string name = KV_TRY_VALUE(m_barrier.open_name(p));
     PartyView v;
     v.id = p.id;
     v.case_id = p.case_id;
     v.role = p.role;
-    v.name = *name;
+    v.name = std::move(name);
     v.represents = p.represents;
     v.status = p.status;
     v.date_of_birth = with_contact ? p.date_of_birth : std::string();
     v.has_account = !p.user_id.empty();
     if (with_contact) {
-        auto email = m_keyring.open_field(p.email_sealed, "party:" + p.id + ":email");
-        if (!email) {
-            return std::move(email).error();
-        }
-        v.email = *email;
+        v.email = KV_TRY_VALUE(m_barrier.open_email(p));
     }
     return v;
 }
@@ -62,7 +57,10 @@ Result<PartyView> Cases::party_view(const storage::PartyRecord& p, bool with_con
 Result<CaseView> Cases::create(const Principal& who, const std::string& name, const std::string& mode,
                                const RequestInfo& req) {
     if (!who.is_clinician()) {
-        (void)m_audit.append({who.user_id, "case.create", "", "", "deny", "only clinicians open cases", ""},
+        (void)m_audit.append({.actor = who.user_id,
+                              .action = audit_action::case_create,
+                              .decision = "deny",
+                              .reason = "only clinicians open cases"},
                              req);
         return make_error(Errc::forbidden, "Only the practice's clinicians can open cases.");
     }
@@ -75,7 +73,7 @@ Result<CaseView> Cases::create(const Principal& who, const std::string& name, co
     }
     storage::CaseRecord c;
     c.id = crypto::random_id("case");
-    c.name_sealed = m_keyring.seal_field(name, "case:" + c.id + ":name");
+    m_barrier.seal_name(c, name);
     c.mode = std::string(domain::to_string(*parsed_mode));
     c.created_by = who.user_id;
     c.created_at = m_clock.now();
@@ -85,49 +83,43 @@ Result<CaseView> Cases::create(const Principal& who, const std::string& name, co
     clinician.id = crypto::random_id("pty");
     clinician.case_id = c.id;
     clinician.role = std::string(domain::to_string(domain::Role::clinician));
-    clinician.name_sealed = m_keyring.seal_field(who.name, "party:" + clinician.id + ":name");
-    clinician.email_sealed = m_keyring.seal_field(who.email, "party:" + clinician.id + ":email");
-    clinician.email_index = m_keyring.blind_index("email", Accounts::normalise_email(who.email));
+    m_barrier.seal_name(clinician, who.name);
+    m_barrier.seal_email(clinician, who.email);
+    clinician.email_index = m_barrier.email_index(Accounts::normalise_email(who.email));
     clinician.user_id = who.user_id;
-    clinician.status = "active";
+    clinician.status = std::string(domain::to_string(domain::PartyStatus::active));
     clinician.created_at = c.created_at;
 
-    Status st = m_store.transaction([&]() -> Status {
+    KV_TRY(m_store.transaction([&]() -> Status {
         KV_TRY(m_store.insert_case(c));
         KV_TRY(m_store.insert_party(clinician));
-        return m_audit.append({who.user_id, "case.create", c.id, c.id, "ok", "mode " + c.mode, ""}, req);
-    });
-    if (!st) {
-        return std::move(st).error();
-    }
+        return m_audit.append({.actor = who.user_id,
+                               .action = audit_action::case_create,
+                               .object = c.id,
+                               .case_id = c.id,
+                               .decision = "ok",
+                               .reason = "mode " + c.mode},
+                              req);
+    }));
     return view_of(c, name, {clinician.role});
 }
 
 Result<std::vector<CaseView>> Cases::list(const Principal& who) {
-    auto parties = m_store.parties_of_user(who.user_id);
-    if (!parties) {
-        return std::move(parties).error();
-    }
+    const auto parties = KV_TRY_VALUE(m_store.parties_of_user(who.user_id));
     std::map<std::string, std::vector<std::string>> roles;
-    for (const auto& p : *parties) {
-        if (p.status == "active") {
+    for (const auto& p : parties) {
+        if (domain::parse_party_status(p.status) == domain::PartyStatus::active) {
             roles[p.case_id].push_back(p.role);
         }
     }
     std::vector<CaseView> out;
     for (const auto& [case_id, case_roles] : roles) {
-        auto c = m_store.case_by_id(case_id);
-        if (!c) {
-            return std::move(c).error();
-        }
-        if (!c->has_value()) {
+        const auto c = KV_TRY_VALUE(m_store.case_by_id(case_id));
+        if (!c.has_value()) {
             continue;
         }
-        auto name = case_name(**c);
-        if (!name) {
-            return std::move(name).error();
-        }
-        out.push_back(view_of(**c, *name, case_roles));
+        const std::string name = KV_TRY_VALUE(case_name(*c));
+        out.push_back(view_of(*c, name, case_roles));
     }
     std::sort(out.begin(), out.end(), [](const CaseView& a, const CaseView& b) {
         return a.created_at != b.created_at ? a.created_at < b.created_at : a.id < b.id;
@@ -138,32 +130,40 @@ Result<std::vector<CaseView>> Cases::list(const Principal& who) {
 Result<CaseView> Cases::show(const Principal& who, const std::string& case_id, const RequestInfo& req) {
     auto access = m_gate.case_access(who, case_id);
     if (!access) {
-        (void)m_audit.append(
-            {who.user_id, "case.read", case_id, case_id, "deny", "not a party of the case", ""}, req);
+        (void)m_audit.append({.actor = who.user_id,
+                              .action = audit_action::case_read,
+                              .object = case_id,
+                              .case_id = case_id,
+                              .decision = "deny",
+                              .reason = "not a party of the case"},
+                             req);
         return std::move(access).error();
     }
-    auto name = case_name(access->case_record);
-    if (!name) {
-        return std::move(name).error();
-    }
+    const std::string name = KV_TRY_VALUE(case_name(access->case_record));
     std::vector<std::string> roles;
     for (const auto& p : access->my_parties) {
         roles.push_back(p.role);
     }
-    KV_TRY(
-        m_audit.append({who.user_id, "case.read", case_id, case_id, "permit", "party of the case", ""}, req));
-    return view_of(access->case_record, *name, roles);
+    KV_TRY(m_audit.append({.actor = who.user_id,
+                           .action = audit_action::case_read,
+                           .object = case_id,
+                           .case_id = case_id,
+                           .decision = "permit",
+                           .reason = "party of the case"},
+                          req));
+    return view_of(access->case_record, name, roles);
 }
 
 Result<Invitation> Cases::invite(const Principal& who, const std::string& case_id, const NewParty& np,
                                  const RequestInfo& req) {
-    auto access = m_gate.case_access(who, case_id);
-    if (!access) {
-        return std::move(access).error();
-    }
-    if (!access->is_case_clinician) {
-        (void)m_audit.append(
-            {who.user_id, "party.invite", "", case_id, "deny", "only the case's clinician invites", ""}, req);
+    const auto access = KV_TRY_VALUE(m_gate.case_access(who, case_id));
+    if (!access.is_case_clinician) {
+        (void)m_audit.append({.actor = who.user_id,
+                              .action = audit_action::party_invite,
+                              .case_id = case_id,
+                              .decision = "deny",
+                              .reason = "only the case's clinician invites"},
+                             req);
         return make_error(Errc::forbidden, "Only the case's clinician can invite parties.");
     }
     const auto role = domain::parse_role(np.role);
@@ -182,11 +182,8 @@ Result<Invitation> Cases::invite(const Principal& who, const std::string& case_i
                           "an attorney must represent a party of the case (--represents PARTY)");
     }
     if (!np.represents.empty()) {
-        auto rep = m_store.party_by_id(np.represents);
-        if (!rep) {
-            return std::move(rep).error();
-        }
-        if (!rep->has_value() || (*rep)->case_id != case_id) {
+        const auto rep = KV_TRY_VALUE(m_store.party_by_id(np.represents));
+        if (!rep.has_value() || rep->case_id != case_id) {
             return make_error(Errc::invalid_input, "the represented party is not a party of this case");
         }
         if (*role != domain::Role::attorney && *role != domain::Role::minors_counsel) {
@@ -206,80 +203,64 @@ Result<Invitation> Cases::invite(const Principal& who, const std::string& case_i
     p.id = crypto::random_id("pty");
     p.case_id = case_id;
     p.role = std::string(domain::to_string(*role));
-    p.name_sealed = m_keyring.seal_field(np.name, "party:" + p.id + ":name");
-    p.email_sealed = m_keyring.seal_field(email, "party:" + p.id + ":email");
-    p.email_index = m_keyring.blind_index("email", email);
+    m_barrier.seal_name(p, np.name);
+    m_barrier.seal_email(p, email);
+    p.email_index = m_barrier.email_index(email);
     p.represents = np.represents;
     p.status = "invited";
     p.date_of_birth = np.date_of_birth;
     p.created_at = m_clock.now();
     std::string token;
-    Status st = m_store.transaction([&]() -> Status {
+    KV_TRY(m_store.transaction([&]() -> Status {
         KV_TRY(m_store.insert_party(p));
-        auto t = m_accounts.create_invitation(case_id, p.id, who.user_id);
-        if (!t) {
-            return std::move(t).error();
-        }
-        token = *t;
+        token = KV_TRY_VALUE(m_accounts.create_invitation(case_id, p.id, who.user_id));
         KV_TRY(m_notifier.queue(
             "invitation", case_id,
             invitation_mail(m_notifier, email, np.name, m_notifier.link("/invite#" + token))));
-        return m_audit.append({who.user_id, "party.invite", p.id, case_id, "ok", "role " + p.role, ""}, req);
-    });
-    if (!st) {
-        return std::move(st).error();
-    }
-    auto view = party_view(p, true);
-    if (!view) {
-        return std::move(view).error();
-    }
-    return Invitation{*view, token, m_notifier.link("/invite#" + token),
+        return m_audit.append({.actor = who.user_id,
+                               .action = audit_action::party_invite,
+                               .object = p.id,
+                               .case_id = case_id,
+                               .decision = "ok",
+                               .reason = "role " + p.role},
+                              req);
+    }));
+    return Invitation{KV_TRY_VALUE(party_view(p, true)), token, m_notifier.link("/invite#" + token),
                       m_clock.now() + Accounts::k_invitation_seconds};
 }
 
 Result<Invitation> Cases::reinvite(const Principal& who, const std::string& party_id,
                                    const RequestInfo& req) {
-    auto p = m_store.party_by_id(party_id);
-    if (!p) {
-        return std::move(p).error();
-    }
-    if (!p->has_value()) {
+    const auto found = KV_TRY_VALUE(m_store.party_by_id(party_id));
+    if (!found.has_value()) {
         return make_error(Errc::not_found, "No such party.");
     }
-    auto access = m_gate.case_access(who, (*p)->case_id);
+    const storage::PartyRecord& p = *found;
+    auto access = m_gate.case_access(who, p.case_id);
     if (!access || !access->is_case_clinician) {
         return make_error(Errc::not_found, "No such party.");
     }
-    if (!(*p)->user_id.empty()) {
+    if (!p.user_id.empty()) {
         return make_error(Errc::conflict, "This party has already joined the case.");
     }
     std::string token;
-    Status st = m_store.transaction([&]() -> Status {
+    KV_TRY(m_store.transaction([&]() -> Status {
         // The new link replaces the old ones: a lost link must stop working once a new one is made.
         KV_TRY(m_store.revoke_invitations_of_party(party_id, m_clock.now()));
-        auto t = m_accounts.create_invitation((*p)->case_id, party_id, who.user_id);
-        if (!t) {
-            return std::move(t).error();
-        }
-        token = *t;
-        auto view = party_view(**p, true);
-        if (!view) {
-            return std::move(view).error();
-        }
+        token = KV_TRY_VALUE(m_accounts.create_invitation(p.case_id, party_id, who.user_id));
+        const PartyView view = KV_TRY_VALUE(party_view(p, true));
         KV_TRY(m_notifier.queue(
-            "invitation", (*p)->case_id,
-            invitation_mail(m_notifier, view->email, view->name, m_notifier.link("/invite#" + token))));
-        return m_audit.append(
-            {who.user_id, "party.reinvite", party_id, (*p)->case_id, "ok", "new invitation link", ""}, req);
-    });
-    if (!st) {
-        return std::move(st).error();
-    }
-    auto view = party_view(**p, true);
-    if (!view) {
-        return std::move(view).error();
-    }
-    return Invitation{*view, token, m_notifier.link("/invite#" + token),
+            "invitation", p.case_id,
+            invitation_mail(m_notifier, view.email, view.name, m_notifier.link("/invite#" + token))));
+        return m_audit.append({.actor = who.user_id,
+                               .action = audit_action::party_reinvite,
+                               .object = party_id,
+                               .case_id = p.case_id,
+                               .decision = "ok",
+                               .reason = "new invitation link"},
+                              req);
+    }));
+    return Invitation{KV_TRY_VALUE(party_view(p, true)), token, m_notifier.link("/invite#" + token),
                       m_clock.now() + Accounts::k_invitation_seconds};
 }
 
@@ -287,26 +268,29 @@ Result<std::vector<PartyView>> Cases::parties(const Principal& who, const std::s
                                               const RequestInfo& req) {
     auto access = m_gate.case_access(who, case_id);
     if (!access) {
-        (void)m_audit.append(
-            {who.user_id, "party.list", case_id, case_id, "deny", "not a party of the case", ""}, req);
+        (void)m_audit.append({.actor = who.user_id,
+                              .action = audit_action::party_list,
+                              .object = case_id,
+                              .case_id = case_id,
+                              .decision = "deny",
+                              .reason = "not a party of the case"},
+                             req);
         return std::move(access).error();
     }
-    KV_TRY(m_audit.append({who.user_id, "party.list", case_id, case_id, "permit", "party of the case", ""},
+    KV_TRY(m_audit.append({.actor = who.user_id,
+                           .action = audit_action::party_list,
+                           .object = case_id,
+                           .case_id = case_id,
+                           .decision = "permit",
+                           .reason = "party of the case"},
                           req));
-    auto rows = m_store.parties_of_case(case_id);
-    if (!rows) {
-        return std::move(rows).error();
-    }
+    const auto rows = KV_TRY_VALUE(m_store.parties_of_case(case_id));
     std::vector<PartyView> out;
-    for (const auto& p : *rows) {
+    for (const auto& p : rows) {
         // Contact details are for the clinician; other parties see names and roles (a protective order may
         // hide even those, decided by the consent engine).
         const bool mine = p.user_id == who.user_id;
-        auto v = party_view(p, access->is_case_clinician || mine);
-        if (!v) {
-            return std::move(v).error();
-        }
-        out.push_back(*v);
+        out.push_back(KV_TRY_VALUE(party_view(p, access->is_case_clinician || mine)));
     }
     return out;
 }

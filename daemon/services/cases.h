@@ -3,7 +3,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "crypto/keyring.h"
+#include "barrier/barrier.h"
 #include "services/accounts.h"
 #include "services/audit.h"
 #include "services/notifier.h"
@@ -53,7 +53,7 @@ struct Invitation {
 
 class Cases {
 public:
-    Cases(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, Accounts& accounts,
+    Cases(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit, Accounts& accounts,
           ReleaseGate& gate, Notifier& notifier, const Clock& clock);
 
     [[nodiscard]] Result<CaseView> create(const Principal& who, const std::string& name,
@@ -77,7 +77,7 @@ private:
                                    const std::vector<std::string>& roles) const;
 
     storage::Store& m_store;
-    const crypto::Keyring& m_keyring;
+    const barrier::Barrier& m_barrier;
     AuditLog& m_audit;
     Accounts& m_accounts;
     ReleaseGate& m_gate;

@@ -7,8 +7,8 @@
 
 namespace kinvault::services {
 
-Notifier::Notifier(storage::Store& store, const crypto::Keyring& keyring, const Clock& clock)
-    : m_store(store), m_keyring(keyring), m_clock(clock) {}
+Notifier::Notifier(storage::Store& store, const barrier::Barrier& barrier, const Clock& clock)
+    : m_store(store), m_barrier(barrier), m_clock(clock) {}
 
 void Notifier::set_public_url(std::string url) {
     std::lock_guard<std::mutex> lock(m_mutex);
@@ -38,20 +38,17 @@ Status Notifier::queue(const std::string& kind, const std::string& case_id, cons
     r.case_id = case_id;
     JsonObjectWriter w;
     w.field("to", mail.to).field("subject", mail.subject).field("body", mail.body);
-    r.sealed = m_keyring.seal_field(w.str(), "outbox:" + r.id);
+    m_barrier.seal_mail(r, w.str());
     r.created_at = m_clock.now();
     r.send_after = send_after == 0 ? r.created_at : send_after;
     return m_store.put_outbox(r);
 }
 
 Result<Mail> Notifier::open(const storage::OutboxRecord& record) const {
-    auto text = m_keyring.open_field(record.sealed, "outbox:" + record.id);
-    if (!text) {
-        return std::move(text).error();
-    }
+    const std::string text = KV_TRY_VALUE(m_barrier.open_mail(record));
     try {
         Poco::JSON::Parser parser;
-        const auto o = parser.parse(*text).extract<Poco::JSON::Object::Ptr>();
+        const auto o = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
         return Mail{o->getValue<std::string>("to"), o->getValue<std::string>("subject"),
                     o->getValue<std::string>("body")};
     } catch (const Poco::Exception&) {
@@ -60,17 +57,11 @@ Result<Mail> Notifier::open(const storage::OutboxRecord& record) const {
 }
 
 Result<std::vector<OutboxView>> Notifier::outbox_of_case(const std::string& case_id) const {
-    auto rows = m_store.outbox_of_case(case_id);
-    if (!rows) {
-        return std::move(rows).error();
-    }
+    const auto rows = KV_TRY_VALUE(m_store.outbox_of_case(case_id));
     std::vector<OutboxView> out;
-    for (const auto& r : *rows) {
-        auto mail = open(r);
-        if (!mail) {
-            return std::move(mail).error();
-        }
-        out.push_back({r.id, r.kind, mail->to, mail->subject, r.state, r.created_at, r.sent_at, r.attempts,
+    for (const auto& r : rows) {
+        const Mail mail = KV_TRY_VALUE(open(r));
+        out.push_back({r.id, r.kind, mail.to, mail.subject, r.state, r.created_at, r.sent_at, r.attempts,
                        r.last_error});
     }
     return out;

@@ -5,7 +5,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "crypto/keyring.h"
+#include "barrier/barrier.h"
 #include "storage/store.h"
 
 #include <mutex>
@@ -34,7 +34,7 @@ struct OutboxView {
 
 class Notifier {
 public:
-    Notifier(storage::Store& store, const crypto::Keyring& keyring, const Clock& clock);
+    Notifier(storage::Store& store, const barrier::Barrier& barrier, const Clock& clock);
 
     void set_public_url(std::string url);
     [[nodiscard]] std::string link(const std::string& path) const;
@@ -48,7 +48,7 @@ public:
 
 private:
     storage::Store& m_store;
-    const crypto::Keyring& m_keyring;
+    const barrier::Barrier& m_barrier;
     const Clock& m_clock;
     mutable std::mutex m_mutex;
     std::string m_public_url;

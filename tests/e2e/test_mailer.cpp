@@ -144,6 +144,7 @@ struct World {
     FakeClock clock{1'790'000'000};
     std::unique_ptr<kinvault::storage::Store> store;
     std::unique_ptr<kinvault::crypto::Keyring> ring;
+    std::unique_ptr<kinvault::barrier::Barrier> barrier;
     std::unique_ptr<kinvault::services::Notifier> notifier;
     std::unique_ptr<kinvault::services::AuditLog> audit;
 
@@ -155,7 +156,8 @@ struct World {
         auto created = kinvault::crypto::Keyring::create(kinvault::crypto::UnsealMethod::key_file, key);
         REQUIRE(created.ok());
         ring = std::make_unique<kinvault::crypto::Keyring>(std::move(created.value().first));
-        notifier = std::make_unique<kinvault::services::Notifier>(*store, *ring, clock);
+        barrier = std::make_unique<kinvault::barrier::Barrier>(*ring);
+        notifier = std::make_unique<kinvault::services::Notifier>(*store, *barrier, clock);
         notifier->set_public_url("https://kinvault.example:8443");
         const auto seed = kinvault::crypto::Secret::random(32);
         audit = std::make_unique<kinvault::services::AuditLog>(

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "crypto/checkpoint.h"
+#include "barrier/barrier.h"
 #include "crypto/keyring.h"
 #include "pdf/gateway.h"
 #include "services/accounts.h"
@@ -27,6 +28,7 @@ struct Stack {
     std::string dir;
     FakeClock clock{1'800'000'000};
     std::unique_ptr<crypto::Keyring> keyring;
+    std::unique_ptr<barrier::Barrier> barrier;
     std::unique_ptr<storage::Store> store;
     std::unique_ptr<storage::BlobStore> blobs;
     std::unique_ptr<services::AuditLog> audit;
@@ -44,6 +46,7 @@ struct Stack {
         auto ring = crypto::Keyring::create(crypto::UnsealMethod::key_file, crypto::Secret::random(32));
         REQUIRE(ring);
         keyring = std::make_unique<crypto::Keyring>(std::move(ring->first));
+        barrier = std::make_unique<barrier::Barrier>(*keyring);
         auto s = storage::open_sqlite_store({dir + "/kv.db", 2, 5});
         REQUIRE(s);
         store = std::move(s).value();
@@ -53,12 +56,12 @@ struct Stack {
             *store, clock, crypto::CheckpointSigner::generate("test.local/audit"), "test.local/audit");
         REQUIRE(audit->load());
         gate = std::make_unique<services::ReleaseGate>(*store, *keyring, clock);
-        accounts = std::make_unique<services::Accounts>(*store, *keyring, *audit, clock,
+        accounts = std::make_unique<services::Accounts>(*store, *barrier, *audit, clock,
                                                         services::SessionPolicy{}, logins);
-        notifier = std::make_unique<services::Notifier>(*store, *keyring, clock);
+        notifier = std::make_unique<services::Notifier>(*store, *barrier, clock);
         notifier->set_public_url("https://kinvault.test");
         cases =
-            std::make_unique<services::Cases>(*store, *keyring, *audit, *accounts, *gate, *notifier, clock);
+            std::make_unique<services::Cases>(*store, *barrier, *audit, *accounts, *gate, *notifier, clock);
         pdf::GatewayConfig gw;
         gw.worker_path = KV_WORKER_PATH;
         pdf = std::make_unique<pdf::PdfGateway>(gw);

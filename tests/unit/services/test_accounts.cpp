@@ -159,3 +159,34 @@ TEST_CASE("only clinicians open cases and only the case's clinician invites", "[
     auto bad_role = s.cases->invite(clinician, c->id, {"grandparent", "X", "x@example.org", "", ""}, s.req);
     CHECK(bad_role.error().code == Errc::invalid_input);
 }
+
+TEST_CASE("a failed sign-in that cannot be recorded is refused with the recording error", "[accounts]") {
+    Stack s;
+    (void)s.clinician();
+    const std::uint64_t audited = s.audit->size();
+    s.audit->inject_failure(true);
+
+    SECTION("a wrong password is refused as unavailable, not answered as an ordinary wrong password") {
+        auto r = s.accounts->login("dana@example.org", Secret::from_view("not-the-password"), "", s.req);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == Errc::unavailable);
+        CHECK(s.audit->size() == audited);
+    }
+    SECTION("an unknown account is refused the same way") {
+        auto r = s.accounts->login("nobody@example.org", Secret::from_view("not-the-password"), "", s.req);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == Errc::unavailable);
+    }
+    SECTION("the right password does not get in either while nothing can be recorded") {
+        auto r = s.accounts->login("dana@example.org", Secret::from_view("clinician-password-1"), "", s.req);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == Errc::unavailable);
+    }
+    SECTION("once the log can be written again, failures are recorded and answered as before") {
+        s.audit->inject_failure(false);
+        auto r = s.accounts->login("dana@example.org", Secret::from_view("not-the-password"), "", s.req);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == Errc::unauthenticated);
+        CHECK(s.audit->size() == audited + 1);
+    }
+}
