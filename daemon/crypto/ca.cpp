@@ -153,11 +153,8 @@ Result<CertifiedKey> issue_tls_certificate(const CertifiedKey& root,
             alt.add_attribute("IP", ip);
         }
         ext.add(new Botan::Cert_Extension::Subject_Alternative_Name(alt));
-        auto cert = sign_certificate(root, key, dn, ext, now, days);
-        if (!cert) {
-            return std::move(cert).error();
-        }
-        return make_certified(key, cert.value());
+        auto cert = KV_TRY_VALUE(sign_certificate(root, key, dn, ext, now, days));
+        return make_certified(key, cert);
     } catch (const std::exception& e) {
         return make_error(Errc::internal, std::string("could not issue the TLS certificate: ") + e.what());
     }
@@ -186,11 +183,8 @@ Result<std::string> issue_signer_certificate(const CertifiedKey& root, const std
             ext.add(
                 new Botan::Cert_Extension::Subject_Alternative_Name(Botan::AlternativeName(subject.email)));
         }
-        auto cert = sign_certificate(root, *key, dn, ext, now, days);
-        if (!cert) {
-            return std::move(cert).error();
-        }
-        return cert->PEM_encode();
+        auto cert = KV_TRY_VALUE(sign_certificate(root, *key, dn, ext, now, days));
+        return cert.PEM_encode();
     } catch (const std::exception& e) {
         return make_error(Errc::internal, std::string("could not issue the signer certificate: ") + e.what());
     }

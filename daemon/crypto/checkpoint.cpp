@@ -210,11 +210,8 @@ Result<Checkpoint> parse_checkpoint_text(std::string_view text) {
     }
     Checkpoint checkpoint;
     checkpoint.origin = std::string(lines[0]);
-    auto size = parse_size(lines[1]);
-    if (!size) {
-        return std::move(size).error();
-    }
-    checkpoint.size = *size;
+    auto size = KV_TRY_VALUE(parse_size(lines[1]));
+    checkpoint.size = size;
     const auto root = from_base64(lines[2]);
     if (!root || root->size() != checkpoint.root.size() || to_base64(*root) != lines[2]) {
         return malformed("the root hash is not canonical base64 of 32 bytes");
@@ -310,10 +307,7 @@ Secret CheckpointSigner::seed() const {
 
 Result<std::string> open_note(std::string_view note_text, std::string_view verifier_key) {
     ensure_sodium();
-    auto key = parse_verifier_key(verifier_key);
-    if (!key) {
-        return std::move(key).error();
-    }
+    auto key = KV_TRY_VALUE(parse_verifier_key(verifier_key));
     if (note_text.size() > k_max_note_size) {
         return malformed("larger than " + std::to_string(k_max_note_size) + " bytes");
     }
@@ -360,32 +354,29 @@ Result<std::string> open_note(std::string_view note_text, std::string_view verif
                                  (std::uint32_t{(*signature)[1]} << 16) |
                                  (std::uint32_t{(*signature)[2]} << 8) | (*signature)[3];
         // Another key, even one sharing our name or our ID, is ignored: rotation and cosigners.
-        if (name != key->name || id != key->id) {
+        if (name != key.name || id != key.id) {
             continue;
         }
         if (signature->size() != 4 + crypto_sign_BYTES ||
             crypto_sign_verify_detached(signature->data() + 4,
                                         reinterpret_cast<const unsigned char*>(text.data()), text.size(),
-                                        key->public_key.data()) != 0) {
-            return make_error(Errc::integrity, "signed note rejected: invalid signature by " + key->name +
-                                                   "+" + hex32(key->id));
+                                        key.public_key.data()) != 0) {
+            return make_error(Errc::integrity, "signed note rejected: invalid signature by " + key.name +
+                                                   "+" + hex32(key.id));
         }
         verified = true;
     }
     if (!verified) {
         return make_error(Errc::integrity,
-                          "signed note rejected: no signature by " + key->name + "+" + hex32(key->id));
+                          "signed note rejected: no signature by " + key.name + "+" + hex32(key.id));
     }
     return std::string(text);
 }
 
 Result<Checkpoint> open_checkpoint(const std::string& note_text, const std::string& verifier_key) {
     // Parse the body only once the signature holds: unauthenticated text is not looked at.
-    auto text = open_note(note_text, verifier_key);
-    if (!text) {
-        return std::move(text).error();
-    }
-    return parse_checkpoint_text(*text);
+    auto text = KV_TRY_VALUE(open_note(note_text, verifier_key));
+    return parse_checkpoint_text(text);
 }
 
 } // namespace kinvault::crypto

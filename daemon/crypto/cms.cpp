@@ -95,16 +95,10 @@ Result<Botan::X509_Certificate> load_certificate(const std::string& pem) {
 Result<std::vector<Botan::X509_Certificate>> load_certificates(const std::vector<std::string>& pems) {
     std::vector<Botan::X509_Certificate> out;
     for (const auto& pem : pems) {
-        auto split = split_certificate_bundle(pem);
-        if (!split) {
-            return std::move(split).error();
-        }
-        for (const auto& one : *split) {
-            auto cert = load_certificate(one);
-            if (!cert) {
-                return std::move(cert).error();
-            }
-            out.push_back(std::move(*cert));
+        auto split = KV_TRY_VALUE(split_certificate_bundle(pem));
+        for (const auto& one : split) {
+            auto cert = KV_TRY_VALUE(load_certificate(one));
+            out.push_back(std::move(cert));
         }
     }
     return out;
@@ -751,11 +745,8 @@ bool CmsVerification::ok() const noexcept {
 }
 
 Result<CertificateInfo> describe_certificate(const std::string& certificate_pem) {
-    auto cert = load_certificate(certificate_pem);
-    if (!cert) {
-        return std::move(cert).error();
-    }
-    return describe(*cert);
+    auto cert = KV_TRY_VALUE(load_certificate(certificate_pem));
+    return describe(cert);
 }
 
 Result<std::vector<std::string>> split_certificate_bundle(const std::string& pem_bundle) {
@@ -773,10 +764,7 @@ Result<std::vector<std::string>> split_certificate_bundle(const std::string& pem
             return make_error(Errc::invalid_input, "unterminated PEM certificate block");
         }
         std::string block = pem_bundle.substr(begin, end + k_end.size() - begin) + "\n";
-        auto cert = load_certificate(block);
-        if (!cert) {
-            return std::move(cert).error();
-        }
+        auto cert = KV_TRY_VALUE(load_certificate(block));
         out.push_back(std::move(block));
         pos = end + k_end.size();
     }
@@ -787,28 +775,16 @@ Result<std::vector<std::string>> split_certificate_bundle(const std::string& pem
 }
 
 Status cms_check_signer(const Secret& private_key_pem, const std::string& certificate_pem) {
-    auto cert = load_certificate(certificate_pem);
-    if (!cert) {
-        return std::move(cert).error();
-    }
-    auto key = load_private_key(private_key_pem);
-    if (!key) {
-        return std::move(key).error();
-    }
-    auto type = key_for_certificate(**key, *cert);
-    if (!type) {
-        return std::move(type).error();
-    }
+    auto cert = KV_TRY_VALUE(load_certificate(certificate_pem));
+    auto key = KV_TRY_VALUE(load_private_key(private_key_pem));
+    auto type = KV_TRY_VALUE(key_for_certificate(*key, cert));
     return {};
 }
 
 Result<Bytes> cms_signed_attributes(const Digest& content_digest, const std::string& certificate_pem) {
-    auto cert = load_certificate(certificate_pem);
-    if (!cert) {
-        return std::move(cert).error();
-    }
+    auto cert = KV_TRY_VALUE(load_certificate(certificate_pem));
     try {
-        return build_signed_attributes(content_digest, *cert);
+        return build_signed_attributes(content_digest, cert);
     } catch (const std::exception& e) {
         return make_error(Errc::internal, std::string("encoding signed attributes failed: ") + e.what());
     }
@@ -818,40 +794,25 @@ Result<Bytes> cms_sign_attributes(const Bytes& signed_attributes, const Secret& 
     if (signed_attributes.empty() || signed_attributes.front() != 0x31) {
         return make_error(Errc::invalid_input, "signed attributes must be a DER SET");
     }
-    auto key = load_private_key(private_key_pem);
-    if (!key) {
-        return std::move(key).error();
-    }
-    auto type = classify_key(**key);
-    if (!type) {
-        return std::move(type).error();
-    }
-    return sign_with(**key, *type, signed_attributes);
+    auto key = KV_TRY_VALUE(load_private_key(private_key_pem));
+    auto type = KV_TRY_VALUE(classify_key(*key));
+    return sign_with(*key, type, signed_attributes);
 }
 
 Result<Bytes> cms_assemble(const Digest& content_digest, const std::string& certificate_pem,
                            const std::vector<std::string>& chain_pem, const Bytes& signature) {
-    auto cert = load_certificate(certificate_pem);
-    if (!cert) {
-        return std::move(cert).error();
-    }
-    auto chain = load_certificates(chain_pem);
-    if (!chain) {
-        return std::move(chain).error();
-    }
+    auto cert = KV_TRY_VALUE(load_certificate(certificate_pem));
+    auto chain = KV_TRY_VALUE(load_certificates(chain_pem));
     try {
-        const auto public_key = cert->load_subject_public_key();
-        auto type = classify_key(*public_key);
-        if (!type) {
-            return std::move(type).error();
-        }
-        const Bytes attributes = build_signed_attributes(content_digest, *cert);
-        if (!verify_raw_signature(*public_key, *type, attributes, signature)) {
+        const auto public_key = cert.load_subject_public_key();
+        auto type = KV_TRY_VALUE(classify_key(*public_key));
+        const Bytes attributes = build_signed_attributes(content_digest, cert);
+        if (!verify_raw_signature(*public_key, type, attributes, signature)) {
             return make_error(
                 Errc::invalid_input,
                 "the signature does not verify over the signed attributes with the certificate's key");
         }
-        return encode_content_info(attributes, signature, *type, *cert, *chain);
+        return encode_content_info(attributes, signature, type, cert, chain);
     } catch (const std::exception& e) {
         return make_error(Errc::invalid_input, std::string("assembling CMS failed: ") + e.what());
     }
@@ -859,29 +820,14 @@ Result<Bytes> cms_assemble(const Digest& content_digest, const std::string& cert
 
 Result<Bytes> cms_sign(const Digest& content_digest, const Secret& private_key_pem,
                        const std::string& certificate_pem, const std::vector<std::string>& chain_pem) {
-    auto cert = load_certificate(certificate_pem);
-    if (!cert) {
-        return std::move(cert).error();
-    }
-    auto chain = load_certificates(chain_pem);
-    if (!chain) {
-        return std::move(chain).error();
-    }
-    auto key = load_private_key(private_key_pem);
-    if (!key) {
-        return std::move(key).error();
-    }
-    auto type = key_for_certificate(**key, *cert);
-    if (!type) {
-        return std::move(type).error();
-    }
+    auto cert = KV_TRY_VALUE(load_certificate(certificate_pem));
+    auto chain = KV_TRY_VALUE(load_certificates(chain_pem));
+    auto key = KV_TRY_VALUE(load_private_key(private_key_pem));
+    auto type = KV_TRY_VALUE(key_for_certificate(*key, cert));
     try {
-        const Bytes attributes = build_signed_attributes(content_digest, *cert);
-        auto signature = sign_with(**key, *type, attributes);
-        if (!signature) {
-            return std::move(signature).error();
-        }
-        return encode_content_info(attributes, *signature, *type, *cert, *chain);
+        const Bytes attributes = build_signed_attributes(content_digest, cert);
+        auto signature = KV_TRY_VALUE(sign_with(*key, type, attributes));
+        return encode_content_info(attributes, signature, type, cert, chain);
     } catch (const std::exception& e) {
         return make_error(Errc::internal, std::string("CMS encoding failed: ") + e.what());
     }

@@ -219,13 +219,10 @@ Result<std::pair<Keyring, KeyringRecord>> Keyring::create(UnsealMethod method, c
         record.salt = Bytes(crypto_pwhash_SALTBYTES);
         randombytes_buf(record.salt.data(), record.salt.size());
     }
-    auto unseal_key = derive_unseal_key(record, unseal_secret);
-    if (!unseal_key) {
-        return std::move(unseal_key).error();
-    }
+    auto unseal_key = KV_TRY_VALUE(derive_unseal_key(record, unseal_secret));
     Keyring ring;
     ring.m_root = Secret::random(k_key_size);
-    record.wrapped_root = aead_seal(*unseal_key, ring.m_root.data(), ring.m_root.size(), k_root_ad);
+    record.wrapped_root = aead_seal(unseal_key, ring.m_root.data(), ring.m_root.size(), k_root_ad);
     Secret kek = Secret::random(k_key_size);
     record.wrapped_keks[1] = aead_seal(ring.m_root, kek.data(), kek.size(), kek_ad(1));
     ring.m_keks.emplace(1, std::move(kek));
@@ -237,11 +234,8 @@ Result<std::pair<Keyring, KeyringRecord>> Keyring::create(UnsealMethod method, c
 
 Result<Keyring> Keyring::unseal(const KeyringRecord& record, const Secret& unseal_secret) {
     ensure_sodium();
-    auto unseal_key = derive_unseal_key(record, unseal_secret);
-    if (!unseal_key) {
-        return std::move(unseal_key).error();
-    }
-    auto root = aead_open(*unseal_key, record.wrapped_root, k_root_ad);
+    auto unseal_key = KV_TRY_VALUE(derive_unseal_key(record, unseal_secret));
+    auto root = aead_open(unseal_key, record.wrapped_root, k_root_ad);
     if (!root) {
         return make_error(Errc::unauthenticated, "the passphrase or key file does not open this vault");
     }

@@ -27,11 +27,8 @@ Status AuditLog::load() {
         return make_error(Errc::integrity, "the audit log has a gap or a damaged leaf");
     }
     // Spot-check that stored leaves match their entries (the full check is `kinvault audit verify`).
-    auto last = m_store.audit_range(std::max<std::int64_t>(0, expected - 64), 64);
-    if (!last) {
-        return std::move(last).error();
-    }
-    for (const auto& rec : *last) {
+    auto last = KV_TRY_VALUE(m_store.audit_range(std::max<std::int64_t>(0, expected - 64), 64));
+    for (const auto& rec : last) {
         const crypto::Hash h = crypto::merkle_leaf_hash(
             reinterpret_cast<const std::uint8_t*>(rec.entry.data()), rec.entry.size());
         if (!std::equal(h.begin(), h.end(), rec.leaf_hash.begin(), rec.leaf_hash.end())) {
@@ -65,10 +62,7 @@ Status AuditLog::append(const AuditEvent& event, const RequestInfo& request) {
     const Bytes leaf_bytes(leaf.begin(), leaf.end());
     Status st = m_store.transaction(
         [&]() -> Status {
-            auto seq = m_store.append_audit(entry, leaf_bytes);
-            if (!seq) {
-                return std::move(seq).error();
-            }
+            KV_TRY(m_store.append_audit(entry, leaf_bytes));
             return {};
         },
         [&, leaf]() {
@@ -89,11 +83,8 @@ std::uint64_t AuditLog::size() const {
 
 Result<std::string> AuditLog::signed_checkpoint(std::uint64_t tree_size) const {
     std::lock_guard<std::mutex> lock(m_tree_mutex);
-    auto root = m_tree.root(tree_size);
-    if (!root) {
-        return std::move(root).error();
-    }
-    return m_signer.sign(crypto::Checkpoint{m_origin, tree_size, *root, {}});
+    auto root = KV_TRY_VALUE(m_tree.root(tree_size));
+    return m_signer.sign(crypto::Checkpoint{m_origin, tree_size, root, {}});
 }
 
 Result<std::string> AuditLog::latest_checkpoint() const {

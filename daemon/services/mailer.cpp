@@ -1,5 +1,7 @@
 #include "services/mailer.h"
 
+#include "services/audit_actions.h"
+
 #include <Poco/Logger.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/MailMessage.h>
@@ -107,12 +109,9 @@ std::int64_t Mailer::backoff_seconds(std::int64_t attempts) {
 
 Result<int> Mailer::deliver_due() {
     std::lock_guard<std::mutex> lock(m_deliver_mutex);
-    auto due = m_store.due_outbox(m_clock.now(), m_config.batch);
-    if (!due) {
-        return std::move(due).error();
-    }
+    auto due = KV_TRY_VALUE(m_store.due_outbox(m_clock.now(), m_config.batch));
     int sent = 0;
-    for (const storage::OutboxRecord& r : *due) {
+    for (const storage::OutboxRecord& r : due) {
         DeliveryOutcome outcome;
         auto mail = m_notifier.open(r);
         if (!mail) {
@@ -195,16 +194,16 @@ Status Mailer::record(storage::OutboxRecord r, const DeliveryOutcome& outcome) {
         r.state = "sent";
         r.sent_at = now;
         r.last_error.clear();
-        action = "mail.sent";
+        action = audit_action::mail_sent;
     } else if (outcome.kind == Kind::retry && r.attempts < m_config.max_attempts) {
         r.last_error = outcome.error;
         r.send_after = now + backoff_seconds(r.attempts);
-        action = "mail.retry";
+        action = audit_action::mail_retry;
         decision = "error";
     } else {
         r.state = "failed";
         r.last_error = outcome.error;
-        action = "mail.failed";
+        action = audit_action::mail_failed;
         decision = "error";
     }
     if (outcome.kind == Kind::sent) {
@@ -218,7 +217,13 @@ Status Mailer::record(storage::OutboxRecord r, const DeliveryOutcome& outcome) {
     const RequestInfo local{"local", "kinvaultd mailer"};
     return m_store.transaction([&]() -> Status {
         KV_TRY(m_store.put_outbox(r));
-        return m_audit.append({"system", action, r.id, r.case_id, decision, reason, ""}, local);
+        return m_audit.append({.actor = "system",
+                               .action = action,
+                               .object = r.id,
+                               .case_id = r.case_id,
+                               .decision = decision,
+                               .reason = reason},
+                              local);
     });
 }
 

@@ -276,11 +276,8 @@ Result<std::size_t> BlobStore::remove_orphans(const std::vector<std::string>& re
         ::closedir(tmp);
     }
     const std::unordered_set<std::string> keep(referenced.begin(), referenced.end());
-    auto all = list();
-    if (!all) {
-        return std::move(all).error();
-    }
-    for (const std::string& id : *all) {
+    auto all = KV_TRY_VALUE(list());
+    for (const std::string& id : all) {
         if (keep.count(id) == 0) {
             KV_TRY(remove(id));
             ++removed;
