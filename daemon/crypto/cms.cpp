@@ -777,7 +777,7 @@ Result<std::vector<std::string>> split_certificate_bundle(const std::string& pem
 Status cms_check_signer(const Secret& private_key_pem, const std::string& certificate_pem) {
     auto cert = KV_TRY_VALUE(load_certificate(certificate_pem));
     auto key = KV_TRY_VALUE(load_private_key(private_key_pem));
-    auto type = KV_TRY_VALUE(key_for_certificate(*key, cert));
+    KV_TRY(key_for_certificate(*key, cert));
     return {};
 }
 

@@ -57,7 +57,8 @@ public:
 
     [[nodiscard]] std::uint32_t current_kek_version() const noexcept { return m_current; }
 
-    // Data keys. `context` names the owner, e.g. "doc:doc_x:v3" (the KEK version is appended by the keyring).
+    // Data keys. `context` names the owner, a document version (barrier/place.h builds every context); the
+    // KEK version is appended by the keyring.
     [[nodiscard]] WrappedKey wrap_key(const Secret& key, std::string_view context) const;
     [[nodiscard]] Result<Secret> unwrap_key(const WrappedKey& wrapped, std::string_view context) const;
 

@@ -934,15 +934,12 @@ public:
     // --- audit
     Result<std::int64_t> append_audit(const std::string& entry, const Bytes& leaf_hash) override {
         std::int64_t seq = -1;
-        Status st = write("appending to the audit log", [&](Session& s) {
+        KV_TRY(write("appending to the audit log", [&](Session& s) {
             Rows rs = select(s, "SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM audit_log");
             seq = i64(rs, 0, "next");
             exec(s, "INSERT INTO audit_log(seq, entry, leaf_hash) VALUES (?, ?, ?)",
                  static_cast<Poco::Int64>(seq), entry, to_blob(leaf_hash));
-        });
-        if (!st) {
-            return std::move(st).error();
-        }
+        }));
         return seq;
     }
     Result<std::vector<AuditRecord>> audit_range(std::int64_t from, std::int64_t count) override {
@@ -964,7 +961,7 @@ public:
         });
     }
     Status for_each_audit_leaf(const std::function<void(std::int64_t, const Bytes&)>& fn) override {
-        auto done = read("reading the audit log", [&](Session& s) {
+        KV_TRY(read("reading the audit log", [&](Session& s) {
             std::int64_t from = 0;
             constexpr std::int64_t page = 50000;
             while (true) {
@@ -980,10 +977,7 @@ public:
                 }
                 from += page;
             }
-        });
-        if (!done) {
-            return std::move(done).error();
-        }
+        }));
         return {};
     }
 
@@ -1171,10 +1165,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
     std::call_once(registered, [] { Poco::Data::SQLite::Connector::registerConnector(); });
     try {
         auto store = std::make_unique<SqliteStore>(options);
-        Status st = store->init();
-        if (!st) {
-            return std::move(st).error();
-        }
+        KV_TRY(store->init());
         return std::unique_ptr<Store>(std::move(store));
     } catch (const Poco::Exception& e) {
         return make_error(Errc::unavailable, "cannot open database " + options.path + ": " + e.displayText());
