@@ -1,6 +1,7 @@
 #include "app/daemon.h"
 
 #include "app/runtime.h"
+#include "common/file.h"
 #include "crypto/ca.h"
 #include "crypto/keyring.h"
 #include "crypto/secret_prompt.h"
@@ -27,7 +28,6 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <sys/prctl.h>
@@ -300,10 +300,9 @@ int KinvaultDaemon::run_init() {
         std::cerr << "kinvaultd init: " << st.error().message << "\n";
         return st.error().code == Errc::conflict ? k_exit_config : k_exit_software;
     }
-    std::ifstream root_in(paths.root_ca());
-    std::stringstream root_pem;
-    root_pem << root_in.rdbuf();
-    auto fp = crypto::certificate_fingerprint(root_pem.str());
+    constexpr std::size_t k_max_pem = std::size_t{1024} * 1024;
+    const auto root_pem = read_text_file(paths.root_ca(), k_max_pem);
+    auto fp = root_pem ? crypto::certificate_fingerprint(*root_pem) : Result<std::string>(root_pem.error());
     std::cout << "Vault created in " << paths.data << "\n"
               << "Practice root CA: " << paths.root_ca() << "\n"
               << "Root CA SHA-256 fingerprint: " << (fp ? *fp : std::string("?")) << "\n"
