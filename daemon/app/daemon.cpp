@@ -273,7 +273,7 @@ int KinvaultDaemon::run_init() {
         unseal = crypto::secret_from_env("KINVAULT_VAULT_PASSPHRASE");
         if (unseal.empty()) {
             auto p1 = crypto::prompt_secret("New vault passphrase (12+ characters): ");
-            auto p2 = p1 ? crypto::prompt_secret("Repeat the vault passphrase: ") : std::move(p1);
+            auto p2 = p1 ? crypto::prompt_secret("Repeat the vault passphrase: ") : decltype(p1)(p1.error());
             if (!p1 || !p2 || !p1->equals(*p2)) {
                 std::cerr
                     << "kinvaultd init: no matching passphrase given (set KINVAULT_VAULT_PASSPHRASE or use "
@@ -286,7 +286,7 @@ int KinvaultDaemon::run_init() {
     crypto::Secret password = crypto::secret_from_env("KINVAULT_PASSWORD");
     if (password.empty()) {
         auto p1 = crypto::prompt_secret("Password for " + options.admin_email + " (10+ characters): ");
-        auto p2 = p1 ? crypto::prompt_secret("Repeat the password: ") : std::move(p1);
+        auto p2 = p1 ? crypto::prompt_secret("Repeat the password: ") : decltype(p1)(p1.error());
         if (!p1 || !p2 || !p1->equals(*p2)) {
             std::cerr << "kinvaultd init: no matching password given (set KINVAULT_PASSWORD or run in a "
                          "terminal)\n";
