@@ -5,7 +5,7 @@
 # Issue 4, "Benchmark". Target: kinvault faster than both peers.
 #
 # Why RSA-2048: pdfsig 22.12 signs ECDSA P-256 intermittently wrong and @signpdf cannot read an ECDSA key from a
-# PKCS#12 file (shared/design/pdf-signing.md), so the common ground is RSA. kinvault with ECDSA P-256 (what the
+# PKCS#12 file (both seen while building Kinvault's signing), so the common ground is RSA. kinvault with ECDSA P-256 (what the
 # daemon issues to signers) is shown as an extra row. pdfsig refuses -etsi with -add-signature, so it writes
 # adbe.pkcs7.detached; kinvault and @signpdf write ETSI.CAdES.detached.
 #

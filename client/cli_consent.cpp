@@ -139,7 +139,7 @@ void register_consent_commands(CLI::App& app, Cli& cli, int& rc) {
     s->add_option("--capacity", sign->capacity, "self, parent-legal-custody, guardian or minor-self")
         ->check(CLI::IsMember({"self", "parent-legal-custody", "guardian", "minor-self",
                                "parent_legal_custody", "minor_self"}));
-    s->add_option("--authority", sign->authority, "the court order or custody record relied on (id)");
+    s->add_option("--authority", sign->authority, "the court order relied on (its id)");
     s->add_option("--signed-on", sign->signed_on, "the date on the paper (default: now)");
     s->add_option("--evidence", sign->evidence,
                   "the scanned signed ROI's document id (default: the ROI's PDF)");

@@ -1,5 +1,6 @@
 #include "client/consent_commands.h"
 #include "client/output.h"
+#include "common/file.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
@@ -7,7 +8,6 @@
 
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace kinvault::client {
 
@@ -17,15 +17,14 @@ using Obj = Poco::JSON::Object::Ptr;
 using Arr = Poco::JSON::Array::Ptr;
 
 Result<Obj> read_json_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return make_error(Errc::invalid_input, "cannot read " + path);
+    constexpr std::size_t k_max_json = 1024 * 1024;
+    auto text = read_text_file(path, k_max_json);
+    if (!text) {
+        return make_error(Errc::invalid_input, text.error().message);
     }
-    std::stringstream s;
-    s << in.rdbuf();
     try {
         Poco::JSON::Parser parser;
-        const auto v = parser.parse(s.str());
+        const auto v = parser.parse(*text);
         if (v.type() != typeid(Obj)) {
             return make_error(Errc::invalid_input, path + " must hold a JSON object");
         }

@@ -1,14 +1,15 @@
 #include "client/commands.h"
 #include "client/envelope_commands.h"
 #include "client/output.h"
+#include "common/file.h"
 #include "crypto/cms.h"
+#include "crypto/secret.h"
 #include "crypto/secret_prompt.h"
 #include "crypto/sha256.h"
 
 #include <Poco/JSON/Array.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <regex>
 #include <sstream>
@@ -17,12 +18,8 @@ namespace kinvault::client {
 
 namespace {
 
-std::string read_text_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+constexpr std::size_t k_max_pem = std::size_t{1024} * 1024;
+constexpr std::size_t k_max_document = 2ULL * 1024 * 1024 * 1024;
 
 // "name=value" and "list[2].key=value" into the API's values object.
 Result<Poco::JSON::Object::Ptr> values_object(const std::vector<std::string>& assignments) {
@@ -71,7 +68,7 @@ void print_envelope(const Poco::JSON::Object::Ptr& e) {
     std::cout << "\nDocument " << str(e, "document_id") << "\n";
     Table t({"GROUP", "SLOT", "SIGNER", "ROLE", "CAPACITY", "STATE", "SIGNED AT"});
     for (const auto& v : *e->getArray("signers")) {
-        const auto s = v.extract<Poco::JSON::Object::Ptr>();
+        const auto& s = v.extract<Poco::JSON::Object::Ptr>();
         std::string state = str(s, "state");
         if (!str(s, "decline_reason").empty()) {
             state += ": " + str(s, "decline_reason");
@@ -121,7 +118,7 @@ int cmd_template_list(Cli& cli) {
     }
     Table t({"NAME", "VERSION", "SIGNERS", "DESCRIPTION"});
     for (const auto& v : *items(*r)) {
-        const auto o = v.extract<Poco::JSON::Object::Ptr>();
+        const auto& o = v.extract<Poco::JSON::Object::Ptr>();
         std::string slots;
         for (const auto& s : *o->getArray("signers")) {
             slots += (slots.empty() ? "" : ",") + str(s.extract<Poco::JSON::Object::Ptr>(), "slot");
@@ -148,12 +145,12 @@ int cmd_template_show(Cli& cli, const std::string& name) {
     std::cout << str(*r, "name") << " v" << str(*r, "version") << ": " << str(*r, "description")
               << "\n\nSigner slots:\n";
     for (const auto& v : *(*r)->getArray("signers")) {
-        const auto s = v.extract<Poco::JSON::Object::Ptr>();
+        const auto& s = v.extract<Poco::JSON::Object::Ptr>();
         std::cout << "  " << str(s, "slot") << "  " << str(s, "description") << "\n";
     }
     std::cout << "\nFields (--value NAME=VALUE; list entries as LIST[0].FIELD=VALUE):\n";
     for (const auto& v : *(*r)->getArray("fields")) {
-        const auto f = v.extract<Poco::JSON::Object::Ptr>();
+        const auto& f = v.extract<Poco::JSON::Object::Ptr>();
         std::cout << "  " << str(f, "name") << (f->optValue<bool>("optional", false) ? " (optional)" : "")
                   << "  " << str(f, "description") << "\n";
     }
@@ -283,7 +280,7 @@ int cmd_envelope_list(Cli& cli, const std::string& case_id) {
     }
     Table t({"ID", "TITLE", "STATE", "SIGNED", "MY SLOT"});
     for (const auto& v : *items(*r)) {
-        const auto e = v.extract<Poco::JSON::Object::Ptr>();
+        const auto& e = v.extract<Poco::JSON::Object::Ptr>();
         int signed_count = 0;
         int total = 0;
         for (const auto& s : *e->getArray("signers")) {
@@ -313,13 +310,16 @@ int cmd_envelope_sign(Cli& cli, const EnvelopeSignArgs& a) {
     if (!downloaded) {
         return report(downloaded.error());
     }
-    const std::string bytes = read_text_file(tmp);
+    auto read_back = read_text_file(tmp, k_max_document);
     if (a.keep_copy.empty()) {
         std::remove(tmp.c_str());
     } else {
         std::rename(tmp.c_str(), a.keep_copy.c_str());
     }
-    const std::string sha = crypto::to_hex(crypto::sha256(bytes));
+    if (!read_back) {
+        return report(read_back.error());
+    }
+    const std::string sha = crypto::to_hex(crypto::sha256(*read_back));
     if (!downloaded->sha256.empty() && downloaded->sha256 != sha) {
         return report(make_error(Errc::integrity, "the document changed in transit; nothing was signed"));
     }
@@ -386,11 +386,33 @@ int cmd_envelope_sign(Cli& cli, const EnvelopeSignArgs& a) {
         }
         return show(cli, r);
     }
-    // Bring your own certificate: the server prepares, this machine signs, the key never leaves it.
-    const std::string cert = read_text_file(a.cert);
-    body->set("certificate_pem", cert);
+    // Bring your own certificate: the server prepares, this machine signs, the key never leaves it. The key
+    // goes from its file straight into locked memory, as with sign-local.
+    auto key = read_file_into<crypto::Secret>(a.key, k_max_pem);
+    if (!key) {
+        return report(key.error());
+    }
+    auto cert = read_text_file(a.cert, k_max_pem);
+    if (!cert) {
+        return report(cert.error());
+    }
+    std::string chain_pem;
+    std::vector<std::string> chain;
     if (!a.chain.empty()) {
-        body->set("chain_pem", read_text_file(a.chain));
+        auto read_chain = read_text_file(a.chain, k_max_pem);
+        if (!read_chain) {
+            return report(read_chain.error());
+        }
+        chain_pem = std::move(read_chain).value();
+        auto split = crypto::split_certificate_bundle(chain_pem);
+        if (!split) {
+            return report(split.error());
+        }
+        chain = *split;
+    }
+    body->set("certificate_pem", *cert);
+    if (!a.chain.empty()) {
+        body->set("chain_pem", chain_pem);
     }
     auto prepared = api->call("POST", base + "/external/prepare", body);
     if (!prepared) {
@@ -402,17 +424,7 @@ int cmd_envelope_sign(Cli& cli, const EnvelopeSignArgs& a) {
     }
     crypto::Digest digest{};
     std::copy(digest_bytes->begin(), digest_bytes->end(), digest.begin());
-    const std::string key_text = read_text_file(a.key);
-    const crypto::Secret key = crypto::Secret::from_view(key_text);
-    std::vector<std::string> chain;
-    if (!a.chain.empty()) {
-        auto split = crypto::split_certificate_bundle(read_text_file(a.chain));
-        if (!split) {
-            return report(split.error());
-        }
-        chain = *split;
-    }
-    auto cms = crypto::cms_sign(digest, key, cert, chain);
+    auto cms = crypto::cms_sign(digest, *key, *cert, chain);
     if (!cms) {
         return report(cms.error());
     }

@@ -1,5 +1,7 @@
 #include "client/profile.h"
 
+#include "common/file.h"
+
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
@@ -8,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,15 +26,18 @@ std::string config_dir() {
 
 Result<Profile> load_profile() {
     const std::string path = config_dir() + "/profile.json";
-    std::ifstream in(path);
-    if (!in) {
-        return Profile{};
+    constexpr std::size_t k_max_profile = 1024 * 1024;
+    auto text = read_text_file(path, k_max_profile);
+    if (!text && text.error().code == Errc::not_found) {
+        return Profile{}; // not signed in yet
     }
-    std::stringstream text;
-    text << in.rdbuf();
+    if (!text) {
+        return make_error(Errc::invalid_input,
+                          "the saved profile " + path + " cannot be read: " + text.error().message);
+    }
     try {
         Poco::JSON::Parser parser;
-        const auto obj = parser.parse(text.str()).extract<Poco::JSON::Object::Ptr>();
+        const auto obj = parser.parse(*text).extract<Poco::JSON::Object::Ptr>();
         Profile p;
         p.server = obj->optValue<std::string>("server", "");
         p.ca = obj->optValue<std::string>("ca", "");

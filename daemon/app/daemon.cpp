@@ -1,6 +1,7 @@
 #include "app/daemon.h"
 
 #include "app/runtime.h"
+#include "common/file.h"
 #include "crypto/ca.h"
 #include "crypto/keyring.h"
 #include "crypto/secret_prompt.h"
@@ -27,7 +28,6 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <sys/prctl.h>
@@ -273,7 +273,7 @@ int KinvaultDaemon::run_init() {
         unseal = crypto::secret_from_env("KINVAULT_VAULT_PASSPHRASE");
         if (unseal.empty()) {
             auto p1 = crypto::prompt_secret("New vault passphrase (12+ characters): ");
-            auto p2 = p1 ? crypto::prompt_secret("Repeat the vault passphrase: ") : std::move(p1);
+            auto p2 = p1 ? crypto::prompt_secret("Repeat the vault passphrase: ") : decltype(p1)(p1.error());
             if (!p1 || !p2 || !p1->equals(*p2)) {
                 std::cerr
                     << "kinvaultd init: no matching passphrase given (set KINVAULT_VAULT_PASSPHRASE or use "
@@ -286,7 +286,7 @@ int KinvaultDaemon::run_init() {
     crypto::Secret password = crypto::secret_from_env("KINVAULT_PASSWORD");
     if (password.empty()) {
         auto p1 = crypto::prompt_secret("Password for " + options.admin_email + " (10+ characters): ");
-        auto p2 = p1 ? crypto::prompt_secret("Repeat the password: ") : std::move(p1);
+        auto p2 = p1 ? crypto::prompt_secret("Repeat the password: ") : decltype(p1)(p1.error());
         if (!p1 || !p2 || !p1->equals(*p2)) {
             std::cerr << "kinvaultd init: no matching password given (set KINVAULT_PASSWORD or run in a "
                          "terminal)\n";
@@ -300,10 +300,9 @@ int KinvaultDaemon::run_init() {
         std::cerr << "kinvaultd init: " << st.error().message << "\n";
         return st.error().code == Errc::conflict ? k_exit_config : k_exit_software;
     }
-    std::ifstream root_in(paths.root_ca());
-    std::stringstream root_pem;
-    root_pem << root_in.rdbuf();
-    auto fp = crypto::certificate_fingerprint(root_pem.str());
+    constexpr std::size_t k_max_pem = std::size_t{1024} * 1024;
+    const auto root_pem = read_text_file(paths.root_ca(), k_max_pem);
+    auto fp = root_pem ? crypto::certificate_fingerprint(*root_pem) : Result<std::string>(root_pem.error());
     std::cout << "Vault created in " << paths.data << "\n"
               << "Practice root CA: " << paths.root_ca() << "\n"
               << "Root CA SHA-256 fingerprint: " << (fp ? *fp : std::string("?")) << "\n"

@@ -9,43 +9,19 @@
 #include "domain/release.h"
 #include "domain/roi.h"
 
-#include <array>
-#include <utility>
+#include "common/enum_names.h"
 
 namespace kinvault::domain {
 
 namespace {
 
-template <typename E, std::size_t N>
-using Names = std::array<std::pair<E, std::string_view>, N>;
-
-template <typename E, std::size_t N>
-std::string_view name_in(const Names<E, N>& table, E value) {
-    for (const auto& [v, name] : table) {
-        if (v == value) {
-            return name;
-        }
-    }
-    return "unknown";
-}
-
-template <typename E, std::size_t N>
-std::optional<E> value_in(const Names<E, N>& table, std::string_view text) {
-    for (const auto& [v, name] : table) {
-        if (name == text) {
-            return v;
-        }
-    }
-    return std::nullopt;
-}
-
-constexpr Names<PartyStatus, 3> k_party_status{{
+constexpr EnumNames<PartyStatus, 3> k_party_status{{
     {PartyStatus::active, "active"},
     {PartyStatus::substituted, "substituted"},
     {PartyStatus::withdrawn, "withdrawn"},
 }};
 
-constexpr Names<InfoCategory, 8> k_info_category{{
+constexpr EnumNames<InfoCategory, 8> k_info_category{{
     {InfoCategory::general, "general"},
     {InfoCategory::attendance, "attendance"},
     {InfoCategory::payment, "payment"},
@@ -56,12 +32,12 @@ constexpr Names<InfoCategory, 8> k_info_category{{
     {InfoCategory::legal, "legal"},
 }};
 
-constexpr Names<Sensitivity, 2> k_sensitivity{{
+constexpr EnumNames<Sensitivity, 2> k_sensitivity{{
     {Sensitivity::psychotherapy_notes, "psychotherapy-notes"},
     {Sensitivity::substance_use, "substance-use"},
 }};
 
-constexpr Names<LetterState, 8> k_letter_state{{
+constexpr EnumNames<LetterState, 8> k_letter_state{{
     {LetterState::draft, "draft"},
     {LetterState::submitted, "submitted"},
     {LetterState::revisions_requested, "revisions-requested"},
@@ -72,12 +48,12 @@ constexpr Names<LetterState, 8> k_letter_state{{
     {LetterState::withdrawn, "withdrawn"},
 }};
 
-constexpr Names<OrderKind, 2> k_order_kind{{
+constexpr EnumNames<OrderKind, 2> k_order_kind{{
     {OrderKind::court_order, "court-order"},
     {OrderKind::support_plan, "support-plan"},
 }};
 
-constexpr Names<OrderStatus, 6> k_order_status{{
+constexpr EnumNames<OrderStatus, 6> k_order_status{{
     {OrderStatus::received, "received"},
     {OrderStatus::verified, "verified"},
     {OrderStatus::active, "active"},
@@ -86,7 +62,7 @@ constexpr Names<OrderStatus, 6> k_order_status{{
     {OrderStatus::expired, "expired"},
 }};
 
-constexpr Names<SubjectArea, 7> k_subject_area{{
+constexpr EnumNames<SubjectArea, 7> k_subject_area{{
     {SubjectArea::legal_custody, "legal-custody"},
     {SubjectArea::physical_custody, "physical-custody"},
     {SubjectArea::information_sharing, "information-sharing"},
@@ -96,12 +72,12 @@ constexpr Names<SubjectArea, 7> k_subject_area{{
     {SubjectArea::release, "release"},
 }};
 
-constexpr Names<CustodyKind, 2> k_custody_kind{{
+constexpr EnumNames<CustodyKind, 2> k_custody_kind{{
     {CustodyKind::sole, "sole"},
     {CustodyKind::joint, "joint"},
 }};
 
-constexpr Names<DecisionSubject, 5> k_decision_subject{{
+constexpr EnumNames<DecisionSubject, 5> k_decision_subject{{
     {DecisionSubject::mental_health_treatment, "mental-health-treatment"},
     {DecisionSubject::release_of_information, "release-of-information"},
     {DecisionSubject::medical, "medical"},
@@ -109,7 +85,7 @@ constexpr Names<DecisionSubject, 5> k_decision_subject{{
     {DecisionSubject::other, "other"},
 }};
 
-constexpr Names<RoiState, 7> k_roi_state{{
+constexpr EnumNames<RoiState, 7> k_roi_state{{
     {RoiState::draft, "draft"},
     {RoiState::pending_signatures, "pending-signatures"},
     {RoiState::active, "active"},
@@ -119,24 +95,24 @@ constexpr Names<RoiState, 7> k_roi_state{{
     {RoiState::suspended, "suspended"},
 }};
 
-constexpr Names<RoiKind, 2> k_roi_kind{{
+constexpr EnumNames<RoiKind, 2> k_roi_kind{{
     {RoiKind::general, "general"},
     {RoiKind::psychotherapy_notes, "psychotherapy-notes"},
 }};
 
-constexpr Names<Direction, 3> k_direction{{
+constexpr EnumNames<Direction, 3> k_direction{{
     {Direction::clinician_to_recipient, "clinician-to-recipient"},
     {Direction::recipient_to_clinician, "recipient-to-clinician"},
     {Direction::both, "both"},
 }};
 
-constexpr Names<RecipientKind, 3> k_recipient_kind{{
+constexpr EnumNames<RecipientKind, 3> k_recipient_kind{{
     {RecipientKind::party, "party"},
     {RecipientKind::counsel_of_record_for, "counsel-of-record-for"},
     {RecipientKind::therapist_of, "therapist-of"},
 }};
 
-constexpr Names<Purpose, 6> k_purpose{{
+constexpr EnumNames<Purpose, 6> k_purpose{{
     {Purpose::treatment, "treatment"},
     {Purpose::coordination_of_care, "coordination-of-care"},
     {Purpose::reunification_therapy, "reunification-therapy"},
@@ -145,27 +121,27 @@ constexpr Names<Purpose, 6> k_purpose{{
     {Purpose::at_request_of_individual, "at-request-of-individual"},
 }};
 
-constexpr Names<SignerCapacity, 4> k_signer_capacity{{
+constexpr EnumNames<SignerCapacity, 4> k_signer_capacity{{
     {SignerCapacity::self, "self"},
     {SignerCapacity::parent_legal_custody, "parent-legal-custody"},
     {SignerCapacity::guardian, "guardian"},
     {SignerCapacity::minor_self, "minor-self"},
 }};
 
-constexpr Names<ExpiryEvent, 4> k_expiry_event{{
+constexpr EnumNames<ExpiryEvent, 4> k_expiry_event{{
     {ExpiryEvent::none, "none"},
     {ExpiryEvent::subject_reaches_majority, "subject-reaches-majority"},
     {ExpiryEvent::case_closed, "case-closed"},
     {ExpiryEvent::other, "other"},
 }};
 
-constexpr Names<AuthorityKind, 3> k_authority_kind{{
+constexpr EnumNames<AuthorityKind, 3> k_authority_kind{{
     {AuthorityKind::none, "none"},
     {AuthorityKind::court_order, "court-order"},
     {AuthorityKind::custody_record, "custody-record"},
 }};
 
-constexpr Names<RoiDefectCode, 29> k_defect{{
+constexpr EnumNames<RoiDefectCode, 29> k_defect{{
     {RoiDefectCode::document_missing, "document-missing"},
     {RoiDefectCode::subject_missing, "subject-missing"},
     {RoiDefectCode::subject_unknown, "subject-unknown"},
@@ -197,7 +173,7 @@ constexpr Names<RoiDefectCode, 29> k_defect{{
     {RoiDefectCode::signature_undated, "signature-undated"},
 }};
 
-constexpr Names<AgreementState, 6> k_agreement_state{{
+constexpr EnumNames<AgreementState, 6> k_agreement_state{{
     {AgreementState::draft, "draft"},
     {AgreementState::sent, "sent"},
     {AgreementState::partially_signed, "partially-signed"},
@@ -206,12 +182,12 @@ constexpr Names<AgreementState, 6> k_agreement_state{{
     {AgreementState::terminated, "terminated"},
 }};
 
-constexpr Names<AllowanceScope, 2> k_allowance_scope{{
+constexpr EnumNames<AllowanceScope, 2> k_allowance_scope{{
     {AllowanceScope::whole_case, "whole-case"},
     {AllowanceScope::client_only, "client-only"},
 }};
 
-constexpr Names<RuleCode, 26> k_rule_code{{
+constexpr EnumNames<RuleCode, 26> k_rule_code{{
     {RuleCode::default_deny, "R1.default-deny"},
     {RuleCode::wrong_case, "R1.wrong-case"},
     {RuleCode::not_a_party, "R1.not-a-party"},
@@ -240,7 +216,7 @@ constexpr Names<RuleCode, 26> k_rule_code{{
     {RuleCode::letter_release, "CL.release-target"},
 }};
 
-constexpr Names<BasisKind, 9> k_basis_kind{{
+constexpr EnumNames<BasisKind, 9> k_basis_kind{{
     {BasisKind::none, "none"},
     {BasisKind::clinician, "clinician"},
     {BasisKind::own_record, "own-record"},
@@ -252,14 +228,14 @@ constexpr Names<BasisKind, 9> k_basis_kind{{
     {BasisKind::roi, "roi"},
 }};
 
-constexpr Names<ObligationKind, 4> k_obligation_kind{{
+constexpr EnumNames<ObligationKind, 4> k_obligation_kind{{
     {ObligationKind::redisclosure_notice, "redisclosure-notice"},
     {ObligationKind::part2_notice, "part2-notice"},
     {ObligationKind::use_limit, "use-limit"},
     {ObligationKind::expiry, "expiry"},
 }};
 
-constexpr Names<LinkState, 7> k_link_state{{
+constexpr EnumNames<LinkState, 7> k_link_state{{
     {LinkState::missing, "missing"},
     {LinkState::expired, "expired"},
     {LinkState::revoked, "revoked"},
@@ -272,142 +248,142 @@ constexpr Names<LinkState, 7> k_link_state{{
 } // namespace
 
 std::string_view to_string(PartyStatus s) {
-    return name_in(k_party_status, s);
+    return enum_name(k_party_status, s);
 }
 std::optional<PartyStatus> parse_party_status(std::string_view text) {
-    return value_in(k_party_status, text);
+    return enum_value(k_party_status, text);
 }
 std::string_view to_string(InfoCategory c) {
-    return name_in(k_info_category, c);
+    return enum_name(k_info_category, c);
 }
 std::optional<InfoCategory> parse_info_category(std::string_view text) {
-    return value_in(k_info_category, text);
+    return enum_value(k_info_category, text);
 }
 std::string_view to_string(Sensitivity s) {
-    return name_in(k_sensitivity, s);
+    return enum_name(k_sensitivity, s);
 }
 std::optional<Sensitivity> parse_sensitivity(std::string_view text) {
-    return value_in(k_sensitivity, text);
+    return enum_value(k_sensitivity, text);
 }
 std::string_view to_string(LetterState s) {
-    return name_in(k_letter_state, s);
+    return enum_name(k_letter_state, s);
 }
 std::optional<LetterState> parse_letter_state(std::string_view text) {
-    return value_in(k_letter_state, text);
+    return enum_value(k_letter_state, text);
 }
 std::string_view to_string(OrderKind k) {
-    return name_in(k_order_kind, k);
+    return enum_name(k_order_kind, k);
 }
 std::optional<OrderKind> parse_order_kind(std::string_view text) {
-    return value_in(k_order_kind, text);
+    return enum_value(k_order_kind, text);
 }
 std::string_view to_string(OrderStatus s) {
-    return name_in(k_order_status, s);
+    return enum_name(k_order_status, s);
 }
 std::optional<OrderStatus> parse_order_status(std::string_view text) {
-    return value_in(k_order_status, text);
+    return enum_value(k_order_status, text);
 }
 std::string_view to_string(SubjectArea a) {
-    return name_in(k_subject_area, a);
+    return enum_name(k_subject_area, a);
 }
 std::optional<SubjectArea> parse_subject_area(std::string_view text) {
-    return value_in(k_subject_area, text);
+    return enum_value(k_subject_area, text);
 }
 std::string_view to_string(CustodyKind k) {
-    return name_in(k_custody_kind, k);
+    return enum_name(k_custody_kind, k);
 }
 std::optional<CustodyKind> parse_custody_kind(std::string_view text) {
-    return value_in(k_custody_kind, text);
+    return enum_value(k_custody_kind, text);
 }
 std::string_view to_string(DecisionSubject s) {
-    return name_in(k_decision_subject, s);
+    return enum_name(k_decision_subject, s);
 }
 std::optional<DecisionSubject> parse_decision_subject(std::string_view text) {
-    return value_in(k_decision_subject, text);
+    return enum_value(k_decision_subject, text);
 }
 std::string_view to_string(RoiState s) {
-    return name_in(k_roi_state, s);
+    return enum_name(k_roi_state, s);
 }
 std::optional<RoiState> parse_roi_state(std::string_view text) {
-    return value_in(k_roi_state, text);
+    return enum_value(k_roi_state, text);
 }
 std::string_view to_string(RoiKind k) {
-    return name_in(k_roi_kind, k);
+    return enum_name(k_roi_kind, k);
 }
 std::optional<RoiKind> parse_roi_kind(std::string_view text) {
-    return value_in(k_roi_kind, text);
+    return enum_value(k_roi_kind, text);
 }
 std::string_view to_string(Direction d) {
-    return name_in(k_direction, d);
+    return enum_name(k_direction, d);
 }
 std::optional<Direction> parse_direction(std::string_view text) {
-    return value_in(k_direction, text);
+    return enum_value(k_direction, text);
 }
 std::string_view to_string(RecipientKind k) {
-    return name_in(k_recipient_kind, k);
+    return enum_name(k_recipient_kind, k);
 }
 std::optional<RecipientKind> parse_recipient_kind(std::string_view text) {
-    return value_in(k_recipient_kind, text);
+    return enum_value(k_recipient_kind, text);
 }
 std::string_view to_string(Purpose p) {
-    return name_in(k_purpose, p);
+    return enum_name(k_purpose, p);
 }
 std::optional<Purpose> parse_purpose(std::string_view text) {
-    return value_in(k_purpose, text);
+    return enum_value(k_purpose, text);
 }
 std::string_view to_string(SignerCapacity c) {
-    return name_in(k_signer_capacity, c);
+    return enum_name(k_signer_capacity, c);
 }
 std::optional<SignerCapacity> parse_signer_capacity(std::string_view text) {
-    return value_in(k_signer_capacity, text);
+    return enum_value(k_signer_capacity, text);
 }
 std::string_view to_string(ExpiryEvent e) {
-    return name_in(k_expiry_event, e);
+    return enum_name(k_expiry_event, e);
 }
 std::optional<ExpiryEvent> parse_expiry_event(std::string_view text) {
-    return value_in(k_expiry_event, text);
+    return enum_value(k_expiry_event, text);
 }
 std::string_view to_string(AuthorityKind k) {
-    return name_in(k_authority_kind, k);
+    return enum_name(k_authority_kind, k);
 }
 std::optional<AuthorityKind> parse_authority_kind(std::string_view text) {
-    return value_in(k_authority_kind, text);
+    return enum_value(k_authority_kind, text);
 }
 std::string_view to_string(RoiDefectCode c) {
-    return name_in(k_defect, c);
+    return enum_name(k_defect, c);
 }
 std::string_view to_string(AgreementState s) {
-    return name_in(k_agreement_state, s);
+    return enum_name(k_agreement_state, s);
 }
 std::optional<AgreementState> parse_agreement_state(std::string_view text) {
-    return value_in(k_agreement_state, text);
+    return enum_value(k_agreement_state, text);
 }
 std::string_view to_string(AllowanceScope s) {
-    return name_in(k_allowance_scope, s);
+    return enum_name(k_allowance_scope, s);
 }
 std::optional<AllowanceScope> parse_allowance_scope(std::string_view text) {
-    return value_in(k_allowance_scope, text);
+    return enum_value(k_allowance_scope, text);
 }
 std::string_view to_string(Effect e) {
     return e == Effect::permit ? "permit" : "deny";
 }
 std::string_view to_string(RuleCode r) {
-    return name_in(k_rule_code, r);
+    return enum_name(k_rule_code, r);
 }
 std::optional<RuleCode> parse_rule_code(std::string_view text) {
-    return value_in(k_rule_code, text);
+    return enum_value(k_rule_code, text);
 }
 std::string_view to_string(BasisKind b) {
-    return name_in(k_basis_kind, b);
+    return enum_name(k_basis_kind, b);
 }
 std::string_view to_string(ObligationKind o) {
-    return name_in(k_obligation_kind, o);
+    return enum_name(k_obligation_kind, o);
 }
 std::string_view to_string(Action a) {
     return a == Action::read ? "read" : "list";
 }
 std::string_view to_string(LinkState s) {
-    return name_in(k_link_state, s);
+    return enum_name(k_link_state, s);
 }
 std::string_view to_string(RequirementMode m) {
     return m == RequirementMode::any_of ? "any-of" : "all-of";

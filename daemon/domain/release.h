@@ -26,8 +26,8 @@ namespace kinvault::domain {
 enum class Effect { deny, permit };
 
 // Stable codes, persisted in the audit log: never renumber or rename, only add. to_string gives "R2.order-
-// restriction" style names; the number is the rule of domain.md that decided, "CL" the clarification letter
-// lifecycle.
+// restriction" style names; the number is the rule of docs/domain.md that decided, "CL" the clarification
+// letter lifecycle.
 enum class RuleCode {
     default_deny,        // R1: no legal basis
     wrong_case,          // R1: the document is not part of the case the facts describe

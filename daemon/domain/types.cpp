@@ -1,13 +1,12 @@
 #include "domain/types.h"
 
-#include <array>
-#include <utility>
+#include "common/enum_names.h"
 
 namespace kinvault::domain {
 
 namespace {
 
-constexpr std::array<std::pair<Role, std::string_view>, 7> k_roles{{
+constexpr EnumNames<Role, 7> k_roles{{
     {Role::parent, "parent"},
     {Role::child, "child"},
     {Role::clinician, "clinician"},
@@ -17,7 +16,7 @@ constexpr std::array<std::pair<Role, std::string_view>, 7> k_roles{{
     {Role::court, "court"},
 }};
 
-constexpr std::array<std::pair<DocType, std::string_view>, 6> k_doc_types{{
+constexpr EnumNames<DocType, 6> k_doc_types{{
     {DocType::reunification_agreement, "reunification-agreement"},
     {DocType::roi, "roi"},
     {DocType::court_order, "court-order"},
@@ -26,33 +25,13 @@ constexpr std::array<std::pair<DocType, std::string_view>, 6> k_doc_types{{
     {DocType::other, "other"},
 }};
 
-template <typename E, std::size_t N>
-std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
-    for (const auto& [v, name] : table) {
-        if (v == value) {
-            return name;
-        }
-    }
-    return "unknown";
-}
-
-template <typename E, std::size_t N>
-std::optional<E> parse_in(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view text) {
-    for (const auto& [v, name] : table) {
-        if (name == text) {
-            return v;
-        }
-    }
-    return std::nullopt;
-}
-
 } // namespace
 
 std::string_view to_string(Role r) {
-    return name_of(k_roles, r);
+    return enum_name(k_roles, r);
 }
 std::string_view to_string(DocType t) {
-    return name_of(k_doc_types, t);
+    return enum_name(k_doc_types, t);
 }
 std::string_view to_string(ProcessMode m) {
     return m == ProcessMode::open ? "open" : "closed";
@@ -62,10 +41,10 @@ std::string_view to_string(AccountKind k) {
 }
 
 std::optional<Role> parse_role(std::string_view text) {
-    return parse_in(k_roles, text);
+    return enum_value(k_roles, text);
 }
 std::optional<DocType> parse_doc_type(std::string_view text) {
-    return parse_in(k_doc_types, text);
+    return enum_value(k_doc_types, text);
 }
 std::optional<ProcessMode> parse_process_mode(std::string_view text) {
     if (text == "open") {

@@ -1,11 +1,12 @@
 #include "pdf/render.h"
 
+#include "common/file.h"
+
 #include <podofo/podofo.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <mutex>
 #include <set>
 
@@ -1023,15 +1024,9 @@ void draw_footer(PageOps& ops, TextMeasure& regular, const Footer& footer, int p
 }
 
 Result<Bytes> read_font_file(const std::filesystem::path& path) {
-    constexpr std::streamoff max_font_size = 64 << 20;
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    const auto size = in ? static_cast<std::streamoff>(in.tellg()) : -1;
-    if (size <= 0 || size > max_font_size) {
-        return make_error(Errc::unavailable, "cannot read font " + path.string());
-    }
-    Bytes data(static_cast<std::size_t>(size));
-    in.seekg(0);
-    if (!in.read(reinterpret_cast<char*>(data.data()), size)) {
+    constexpr std::size_t max_font_size = 64 << 20;
+    auto data = read_file(path.string(), max_font_size);
+    if (!data || data->empty()) {
         return make_error(Errc::unavailable, "cannot read font " + path.string());
     }
     return data;

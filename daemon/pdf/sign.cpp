@@ -1,7 +1,10 @@
 #include "pdf/sign.h"
 
+#include "common/file.h"
+
 #include "crypto/cms.h"
 #include "crypto/random.h"
+#include "crypto/secret.h"
 #include "crypto/sha256.h"
 
 #include <podofo/podofo.h>
@@ -512,45 +515,6 @@ Result<PreparedPdf> prepare_with_podofo(const Bytes& input, const SignatureReque
     return prepared;
 }
 
-Result<Bytes> read_file(const std::string& path, std::size_t limit) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return make_error(Errc::not_found, "cannot open " + path);
-    }
-    Bytes data;
-    char chunk[65536];
-    while (in) {
-        in.read(chunk, sizeof chunk);
-        data.insert(data.end(), chunk, chunk + in.gcount());
-        if (data.size() > limit) {
-            return make_error(Errc::payload_too_large, path + " is too large");
-        }
-    }
-    if (in.bad()) {
-        return make_error(Errc::unavailable, "cannot read " + path);
-    }
-    return data;
-}
-
-// Reads a key file straight into locked memory, so no copy of the key is left behind in the heap.
-Result<crypto::Secret> read_secret_file(const std::string& path, std::size_t limit) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) {
-        return make_error(Errc::not_found, "cannot open " + path);
-    }
-    const std::streamoff size = in.tellg();
-    if (size < 0 || static_cast<std::uint64_t>(size) > limit) {
-        return make_error(Errc::payload_too_large, path + " is too large");
-    }
-    crypto::Secret secret(static_cast<std::size_t>(size));
-    in.seekg(0);
-    in.read(reinterpret_cast<char*>(secret.data()), size);
-    if (in.gcount() != size) {
-        return make_error(Errc::unavailable, "cannot read " + path);
-    }
-    return secret;
-}
-
 Status write_file_atomically(const std::string& path, const Bytes& data) {
     const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
     {
@@ -644,7 +608,8 @@ Result<SignLocalResult> sign_local(const SignLocalOptions& options) {
     }
     constexpr std::size_t k_max_pem = 1024 * 1024;
     constexpr std::size_t k_max_pdf = 2ULL * 1024 * 1024 * 1024;
-    auto key = read_secret_file(options.key_path, k_max_pem);
+    // Straight into locked memory, so no copy of the key is left behind in the heap.
+    auto key = read_file_into<crypto::Secret>(options.key_path, k_max_pem);
     if (!key) {
         return std::move(key).error();
     }

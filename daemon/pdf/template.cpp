@@ -1,9 +1,10 @@
 #include "pdf/template.h"
 
+#include "common/file.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -1033,20 +1034,18 @@ Result<Template> parse_template(std::string_view text, std::string_view source) 
 }
 
 Result<Template> load_template_file(const std::filesystem::path& path) {
-    constexpr std::streamoff max_template_size = 1 << 20;
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) {
-        return make_error(Errc::not_found, "cannot read template " + path.string());
-    }
-    const auto size = static_cast<std::streamoff>(in.tellg());
-    if (size < 0 || size > max_template_size) {
-        return make_error(Errc::invalid_input, "template " + path.string() + " is larger than 1 MiB");
-    }
-    std::string text(static_cast<std::size_t>(size), '\0');
-    in.seekg(0);
-    if (!in.read(text.data(), size)) {
+    constexpr std::size_t max_template_size = 1 << 20;
+    auto read = read_text_file(path.string(), max_template_size);
+    if (!read) {
+        if (read.error().code == Errc::payload_too_large) {
+            return make_error(Errc::invalid_input, "template " + path.string() + " is larger than 1 MiB");
+        }
+        if (read.error().code == Errc::not_found) {
+            return make_error(Errc::not_found, "cannot read template " + path.string());
+        }
         return make_error(Errc::unavailable, "error reading template " + path.string());
     }
+    const std::string& text = *read;
     auto parsed = parse_template(text, path.filename().string());
     if (!parsed) {
         return std::move(parsed).error();

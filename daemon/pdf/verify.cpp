@@ -1,12 +1,13 @@
 #include "pdf/verify.h"
 
+#include "common/file.h"
+
 #include "crypto/sha256.h"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <iterator>
 #include <sstream>
@@ -941,29 +942,10 @@ Result<VerifyReport> verify_pdf(const Bytes& pdf, const VerifyOptions& options) 
 Result<VerifyReport> verify_pdf_file(const std::string& pdf_path,
                                      const std::vector<std::string>& root_pem_paths,
                                      std::optional<UnixTime> validation_time) {
-    auto read = [](const std::string& path, std::size_t limit) -> Result<Bytes> {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) {
-            return make_error(Errc::not_found, "cannot open " + path);
-        }
-        Bytes data;
-        char chunk[65536];
-        while (in) {
-            in.read(chunk, sizeof chunk);
-            data.insert(data.end(), chunk, chunk + in.gcount());
-            if (data.size() > limit) {
-                return make_error(Errc::payload_too_large, path + " is too large");
-            }
-        }
-        if (in.bad()) {
-            return make_error(Errc::unavailable, "cannot read " + path);
-        }
-        return data;
-    };
     VerifyOptions options;
     options.validation_time = validation_time;
     for (const auto& path : root_pem_paths) {
-        auto pem = read(path, 1024 * 1024);
+        auto pem = read_file(path, 1024 * 1024);
         if (!pem) {
             return std::move(pem).error();
         }
@@ -973,7 +955,7 @@ Result<VerifyReport> verify_pdf_file(const std::string& pdf_path,
         }
         options.trusted_roots_pem.insert(options.trusted_roots_pem.end(), certs->begin(), certs->end());
     }
-    auto pdf = read(pdf_path, k_max_file);
+    auto pdf = read_file(pdf_path, k_max_file);
     if (!pdf) {
         return std::move(pdf).error();
     }
