@@ -411,6 +411,21 @@ TEST_CASE("an executed envelope activates its ROI through the same path as a pap
         CHECK(roi.roi.state == domain::RoiState::draft);
         CHECK(roi.roi.signatures.empty());
     }
+    SECTION("a capacity the rules do not know is refused by name, never taken for the signer's own") {
+        mother.capacity = "step-parent";
+        e.signers = {clinician, mother};
+        must(f.consent->envelope_completion.on_envelope_completed(e, f.req));
+        const auto roi = must(f.consent->rois.show_roi(f.as_clinician, created.roi.id, f.req));
+        CHECK(roi.roi.state == domain::RoiState::draft);
+        CHECK(roi.roi.signatures.empty());
+        const auto entries = must(f.audit->entries(0, 1000));
+        const bool named = std::any_of(entries.begin(), entries.end(), [](const storage::AuditRecord& r) {
+            return r.entry.find("did not activate") != std::string::npos &&
+                   r.entry.find("unrecognised signer capacity") != std::string::npos &&
+                   r.entry.find("step-parent") != std::string::npos;
+        });
+        CHECK(named);
+    }
 }
 
 TEST_CASE("an executed amendment switches the process mode only going forward", "[consent][mode]") {
