@@ -222,8 +222,8 @@ std::optional<domain::Party> party_of(const storage::PartyRecord& row,
 
 } // namespace
 
-// Long on purpose (about 110 lines): it decodes every record kind of one fetched batch into one snapshot, kind
-// after kind; split up, each piece would take the batch and the half-built snapshot and hide nothing.
+// Long on purpose (about 110 lines): it decodes every record kind of one fetched batch into one snapshot,
+// kind after kind; split up, each piece would take the batch and the half-built snapshot and hide nothing.
 Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, UnixTime now, NameMode names) {
     CaseSnapshot s;
     s.case_record = c;
