@@ -13,7 +13,7 @@
 #include "crypto/sha256.h"
 #include "pdf/gateway.h"
 #include "services/audit.h"
-#include "services/consent_facts.h"
+#include "services/consent/records.h"
 #include "services/release_gate.h"
 #include "services/vault.h"
 #include "storage/blob_store.h"

@@ -383,7 +383,7 @@ Status Runtime::open(const crypto::Secret& unseal) {
     m_signing = std::make_unique<services::Signing>(*m_store, *m_keyring, *m_audit, *m_accounts, *m_gate,
                                                     *m_vault, *m_notifier, *m_pdf, m_clock, std::move(keys),
                                                     m_settings.get("templates.dir", default_templates_dir()));
-    m_consent = std::make_unique<services::Consent>(*m_store, *m_audit, *m_gate, m_clock);
+    m_consent = std::make_unique<services::ConsentServices>(*m_store, *m_audit, *m_gate, m_clock);
     // A revocation takes effect at once; the case's clinician hears of it by e-mail (only a link, no names).
     m_consent->on_revocation([this](const std::string& case_id, const std::string& roi_id) -> Status {
         auto c = m_store->case_by_id(case_id);
@@ -427,7 +427,10 @@ Status Runtime::open(const crypto::Secret& unseal) {
     api_options.public_url = m_settings.get("server.public_url");
     api_options.web_root = m_settings.get("web.root", default_web_root());
     m_api = std::make_unique<http::Api>(
-        http::ServiceSet{*m_accounts, *m_cases, *m_vault, *m_audit, *m_signing, *m_consent}, api_options);
+        http::ServiceSet{*m_accounts, *m_cases, *m_vault, *m_audit, *m_signing, m_consent->rois,
+                         m_consent->roi_lifecycle, m_consent->orders, m_consent->letters,
+                         m_consent->case_facts, m_consent->reports},
+        api_options);
     return {};
 }
 

@@ -91,7 +91,7 @@ private:
     std::unique_ptr<services::Cases> m_cases;
     std::unique_ptr<services::Vault> m_vault;
     std::unique_ptr<services::Signing> m_signing;
-    std::unique_ptr<services::Consent> m_consent;
+    std::unique_ptr<services::ConsentServices> m_consent;
     std::unique_ptr<services::Mailer> m_mailer;
     std::thread m_sweeper;
     std::mutex m_sweep_mutex;

@@ -75,24 +75,6 @@ RuleCode rule_for(Miss m) {
     return RuleCode::default_deny;
 }
 
-// Purposes assumed when a request states none.
-std::vector<Purpose> usual_purposes(Role role) {
-    switch (role) {
-    case Role::attorney:
-    case Role::minors_counsel:
-    case Role::court:
-        return {Purpose::legal_proceedings};
-    case Role::child_therapist:
-        return {Purpose::coordination_of_care, Purpose::treatment};
-    case Role::parent:
-    case Role::child:
-        return {Purpose::at_request_of_individual};
-    case Role::clinician:
-        return {Purpose::treatment, Purpose::reunification_therapy};
-    }
-    return {};
-}
-
 // Attorneys, minor's counsel and the court: what a closed process keeps out (rule 6).
 bool outside_the_process(Role role) {
     return is_counsel(role) || role == Role::court;
@@ -210,6 +192,23 @@ std::string document_words(const DocumentFacts& doc) {
 }
 
 } // namespace
+
+std::vector<Purpose> usual_purposes(Role role) {
+    switch (role) {
+    case Role::attorney:
+    case Role::minors_counsel:
+    case Role::court:
+        return {Purpose::legal_proceedings};
+    case Role::child_therapist:
+        return {Purpose::coordination_of_care, Purpose::treatment};
+    case Role::parent:
+    case Role::child:
+        return {Purpose::at_request_of_individual};
+    case Role::clinician:
+        return {Purpose::treatment, Purpose::reunification_therapy};
+    }
+    return {};
+}
 
 struct ReleaseContext::Impl {
     const CaseFacts* facts{nullptr};

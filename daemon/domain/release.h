@@ -118,6 +118,10 @@ struct Requester {
 // Explain as a party (`kinvault access explain DOC --as PARTY`), whether or not it has an account yet.
 [[nodiscard]] Requester requester_as_party(const CaseFacts& facts, const PartyId& party);
 
+// The purposes a role's requests are taken to serve when they state none (ReleaseRequest::purpose); the
+// accounting of disclosures names the same ones.
+[[nodiscard]] std::vector<Purpose> usual_purposes(Role role);
+
 struct ReleaseRequest {
     Requester requester;
     Action action{Action::read};

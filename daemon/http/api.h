@@ -22,7 +22,12 @@ struct ServiceSet {
     services::Vault& vault;
     services::AuditLog& audit;
     services::Signing& signing;
-    services::Consent& consent;
+    services::Rois& rois;
+    services::RoiLifecycle& roi_lifecycle;
+    services::Orders& orders;
+    services::Letters& letters;
+    services::CaseFactsService& case_facts;
+    services::Reports& reports;
 };
 
 struct ApiOptions {

@@ -4,8 +4,8 @@
 #include "http/api.h"
 #include "http/exchange.h"
 
-#include "services/consent_codec.h"
-#include "services/consent_fhir.h"
+#include "services/consent/codec.h"
+#include "services/consent/fhir.h"
 
 #include <Poco/JSON/Array.h>
 
@@ -169,7 +169,7 @@ void guarded(Exchange& ex, F body) {
 void Api::add_consent_routes() {
     // ---------------------------------------------------------------------------------------------- ROIs
     m_router.add("GET", "/api/v1/cases/{case}/rois", [this](Exchange& ex) {
-        send_list(ex, m_s.consent.list_rois(ex.who(), ex.param("case"), ex.info()), roi_json);
+        send_list(ex, m_s.rois.list_rois(ex.who(), ex.param("case"), ex.info()), roi_json);
     });
     m_router.add("POST", "/api/v1/cases/{case}/rois", [this](Exchange& ex) {
         auto body = ex.json_body();
@@ -181,14 +181,14 @@ void Api::add_consent_routes() {
             ex.send_error(roi.error());
             return;
         }
-        auto created = m_s.consent.create_roi(ex.who(), ex.param("case"), std::move(roi).value(), ex.info());
+        auto created = m_s.rois.create_roi(ex.who(), ex.param("case"), std::move(roi).value(), ex.info());
         if (created) {
             ex.response.set("Location", "/api/v1/rois/" + created->roi.id);
         }
         send_one(ex, 201, created, roi_json);
     });
     m_router.add("GET", "/api/v1/rois/{roi}", [this](Exchange& ex) {
-        send_one(ex, 200, m_s.consent.show_roi(ex.who(), ex.param("roi"), ex.info()), roi_json);
+        send_one(ex, 200, m_s.rois.show_roi(ex.who(), ex.param("roi"), ex.info()), roi_json);
     });
     m_router.add("PUT", "/api/v1/rois/{roi}", [this](Exchange& ex) {
         auto body = ex.json_body();
@@ -200,12 +200,11 @@ void Api::add_consent_routes() {
             ex.send_error(roi.error());
             return;
         }
-        send_one(ex, 200,
-                 m_s.consent.update_roi(ex.who(), ex.param("roi"), std::move(roi).value(), ex.info()),
+        send_one(ex, 200, m_s.rois.update_roi(ex.who(), ex.param("roi"), std::move(roi).value(), ex.info()),
                  roi_json);
     });
     m_router.add("POST", "/api/v1/rois/{roi}/validate", [this](Exchange& ex) {
-        send_one(ex, 200, m_s.consent.validate_roi(ex.who(), ex.param("roi"), ex.info()), roi_json);
+        send_one(ex, 200, m_s.rois.validate_roi(ex.who(), ex.param("roi"), ex.info()), roi_json);
     });
     m_router.add("POST", "/api/v1/rois/{roi}/record-signature", [this](Exchange& ex) {
         auto body = ex.json_body();
@@ -236,7 +235,7 @@ void Api::add_consent_routes() {
                 }
                 in.signed_at = t;
             }
-            send_one(ex, 200, m_s.consent.record_signature(ex.who(), ex.param("roi"), in, ex.info()),
+            send_one(ex, 200, m_s.roi_lifecycle.record_signature(ex.who(), ex.param("roi"), in, ex.info()),
                      roi_json);
         });
     });
@@ -252,13 +251,13 @@ void Api::add_consent_routes() {
         if (const auto b = get_string(body, "by"); !b.empty()) {
             in.by = b;
         }
-        send_one(ex, 200, m_s.consent.revoke_roi(ex.who(), ex.param("roi"), in, ex.info()), roi_json);
+        send_one(ex, 200, m_s.roi_lifecycle.revoke_roi(ex.who(), ex.param("roi"), in, ex.info()), roi_json);
     });
     m_router.add("POST", "/api/v1/rois/{roi}/reinstate", [this](Exchange& ex) {
-        send_one(ex, 200, m_s.consent.reinstate_roi(ex.who(), ex.param("roi"), ex.info()), roi_json);
+        send_one(ex, 200, m_s.roi_lifecycle.reinstate_roi(ex.who(), ex.param("roi"), ex.info()), roi_json);
     });
     m_router.add("GET", "/api/v1/rois/{roi}/fhir", [this](Exchange& ex) {
-        auto d = m_s.consent.export_roi(ex.who(), ex.param("roi"), ex.info());
+        auto d = m_s.rois.export_roi(ex.who(), ex.param("roi"), ex.info());
         if (!d) {
             ex.send_error(d.error());
             return;
@@ -273,7 +272,7 @@ void Api::add_consent_routes() {
 
     // -------------------------------------------------------------------------------------- court orders
     m_router.add("GET", "/api/v1/cases/{case}/orders", [this](Exchange& ex) {
-        send_list(ex, m_s.consent.list_orders(ex.who(), ex.param("case"), ex.info()), order_json);
+        send_list(ex, m_s.orders.list_orders(ex.who(), ex.param("case"), ex.info()), order_json);
     });
     m_router.add("POST", "/api/v1/cases/{case}/orders", [this](Exchange& ex) {
         auto body = ex.json_body();
@@ -289,17 +288,17 @@ void Api::add_consent_routes() {
             const auto terms = opt_strings(body, "terms").value_or(std::vector<std::string>{});
             send_one(
                 ex, 201,
-                m_s.consent.add_order(ex.who(), ex.param("case"), std::move(order).value(), terms, ex.info()),
+                m_s.orders.add_order(ex.who(), ex.param("case"), std::move(order).value(), terms, ex.info()),
                 order_json);
         });
     });
     m_router.add("POST", "/api/v1/orders/{order}/verify", [this](Exchange& ex) {
-        send_one(ex, 200, m_s.consent.verify_order(ex.who(), ex.param("order"), ex.info()), order_json);
+        send_one(ex, 200, m_s.orders.verify_order(ex.who(), ex.param("order"), ex.info()), order_json);
     });
 
     // ------------------------------------------------------------------------------------------- letters
     m_router.add("GET", "/api/v1/cases/{case}/letters", [this](Exchange& ex) {
-        send_list(ex, m_s.consent.list_letters(ex.who(), ex.param("case"), ex.info()), letter_json);
+        send_list(ex, m_s.letters.list_letters(ex.who(), ex.param("case"), ex.info()), letter_json);
     });
     m_router.add("POST", "/api/v1/cases/{case}/letters", [this](Exchange& ex) {
         auto body = ex.json_body();
@@ -307,7 +306,7 @@ void Api::add_consent_routes() {
             return;
         }
         send_one(ex, 201,
-                 m_s.consent.create_letter(ex.who(), ex.param("case"), get_string(body, "document_id"),
+                 m_s.letters.create_letter(ex.who(), ex.param("case"), get_string(body, "document_id"),
                                            get_string(body, "child"), ex.info()),
                  letter_json);
     });
@@ -318,7 +317,7 @@ void Api::add_consent_routes() {
             return;
         }
         send_one(ex, 200,
-                 m_s.consent.letter_action(ex.who(), ex.param("letter"), services::LetterAction::submit, "",
+                 m_s.letters.letter_action(ex.who(), ex.param("letter"), services::LetterAction::submit, "",
                                            {}, ex.info()),
                  letter_json);
     });
@@ -328,7 +327,7 @@ void Api::add_consent_routes() {
             return;
         }
         send_one(ex, 200,
-                 m_s.consent.letter_action(ex.who(), ex.param("letter"),
+                 m_s.letters.letter_action(ex.who(), ex.param("letter"),
                                            services::LetterAction::request_revisions,
                                            get_string(body, "note"), {}, ex.info()),
                  letter_json);
@@ -339,7 +338,7 @@ void Api::add_consent_routes() {
             return;
         }
         send_one(ex, 200,
-                 m_s.consent.letter_action(ex.who(), ex.param("letter"), services::LetterAction::approve, "",
+                 m_s.letters.letter_action(ex.who(), ex.param("letter"), services::LetterAction::approve, "",
                                            {}, ex.info()),
                  letter_json);
     });
@@ -351,7 +350,7 @@ void Api::add_consent_routes() {
         guarded(ex, [&] {
             const auto targets = opt_strings(body, "targets").value_or(std::vector<std::string>{});
             send_one(ex, 200,
-                     m_s.consent.letter_action(ex.who(), ex.param("letter"), services::LetterAction::release,
+                     m_s.letters.letter_action(ex.who(), ex.param("letter"), services::LetterAction::release,
                                                "", targets, ex.info()),
                      letter_json);
         });
@@ -359,12 +358,12 @@ void Api::add_consent_routes() {
 
     // ----------------------------------------------------------------- readiness, explain, disclosures
     m_router.add("GET", "/api/v1/cases/{case}/readiness", [this](Exchange& ex) {
-        send_one(ex, 200, m_s.consent.readiness(ex.who(), ex.param("case"), ex.info()),
+        send_one(ex, 200, m_s.reports.readiness(ex.who(), ex.param("case"), ex.info()),
                  services::readiness_to_json);
     });
     m_router.add("GET", "/api/v1/documents/{doc}/access", [this](Exchange& ex) {
         const std::string party = ex.query("party");
-        auto e = m_s.consent.explain(ex.who(), ex.param("doc"), party, ex.info());
+        auto e = m_s.reports.explain(ex.who(), ex.param("doc"), party, ex.info());
         if (!e) {
             ex.send_error(e.error());
             return;
@@ -376,7 +375,7 @@ void Api::add_consent_routes() {
         ex.send_json(200, o);
     });
     m_router.add("GET", "/api/v1/cases/{case}/disclosures", [this](Exchange& ex) {
-        send_list(ex, m_s.consent.disclosures(ex.who(), ex.param("case"), ex.query("party"), ex.info()),
+        send_list(ex, m_s.reports.disclosures(ex.who(), ex.param("case"), ex.query("party"), ex.info()),
                   [](const services::DisclosureView& v) {
                       Obj o = new Poco::JSON::Object();
                       o->set("id", v.record.id);
@@ -412,7 +411,7 @@ void Api::add_consent_routes() {
             if (const auto s = get_string(body, "substituted_by"); !s.empty()) {
                 in.substituted_by = s;
             }
-            send_one(ex, 200, m_s.consent.set_party_facts(ex.who(), ex.param("party"), in, ex.info()),
+            send_one(ex, 200, m_s.case_facts.set_party_facts(ex.who(), ex.param("party"), in, ex.info()),
                      services::party_facts_to_json);
         });
     });
@@ -429,7 +428,7 @@ void Api::add_consent_routes() {
             if (body->has("category")) {
                 in.category = get_string(body, "category");
             }
-            send_one(ex, 200, m_s.consent.classify_document(ex.who(), ex.param("doc"), in, ex.info()),
+            send_one(ex, 200, m_s.case_facts.classify_document(ex.who(), ex.param("doc"), in, ex.info()),
                      services::document_facts_to_json);
         });
     });
@@ -466,7 +465,7 @@ void Api::add_consent_routes() {
                 ex.send_error(Errc::invalid_input, error);
                 return;
             }
-            send_one(ex, 201, m_s.consent.record_agreement(ex.who(), ex.param("case"), in, ex.info()),
+            send_one(ex, 201, m_s.case_facts.record_agreement(ex.who(), ex.param("case"), in, ex.info()),
                      services::agreement_to_json);
         });
     });

@@ -8,26 +8,6 @@ namespace kinvault::services {
 
 namespace {
 
-// The purposes a role's requests are taken to serve when they state none; the release engine assumes the
-// same (domain/release.h, ReleaseRequest::purpose).
-std::vector<domain::Purpose> usual_purposes(domain::Role role) {
-    using domain::Purpose;
-    switch (role) {
-    case domain::Role::attorney:
-    case domain::Role::minors_counsel:
-    case domain::Role::court:
-        return {Purpose::legal_proceedings};
-    case domain::Role::child_therapist:
-        return {Purpose::coordination_of_care, Purpose::treatment};
-    case domain::Role::parent:
-    case domain::Role::child:
-        return {Purpose::at_request_of_individual};
-    case domain::Role::clinician:
-        return {Purpose::treatment, Purpose::reunification_therapy};
-    }
-    return {};
-}
-
 std::string purpose_of(const domain::Decision& d, const CaseConsent& consent) {
     using domain::RuleCode;
     switch (d.rule) {
@@ -35,7 +15,7 @@ std::string purpose_of(const domain::Decision& d, const CaseConsent& consent) {
         std::vector<domain::Purpose> usual;
         for (const auto& id : consent.requester.parties) {
             if (const auto* p = domain::find_party(consent.snapshot.facts, id)) {
-                for (const auto u : usual_purposes(p->role)) {
+                for (const auto u : domain::usual_purposes(p->role)) {
                     usual.push_back(u);
                 }
             }
@@ -109,25 +89,19 @@ ReleaseGate::ReleaseGate(storage::Store& store, const crypto::Keyring& keyring, 
 
 Result<CaseAccess> ReleaseGate::case_access(const Principal& principal, const std::string& case_id) {
     const Error hidden = make_error(Errc::not_found, "No such case.");
-    auto c = m_store.case_by_id(case_id);
-    if (!c) {
-        return std::move(c).error();
-    }
-    if (!c->has_value()) {
+    const auto c = KV_TRY_VALUE(m_store.case_by_id(case_id));
+    if (!c.has_value()) {
         return hidden;
     }
-    auto parties = m_store.parties_of_user(principal.user_id);
-    if (!parties) {
-        return std::move(parties).error();
-    }
+    const auto parties = KV_TRY_VALUE(m_store.parties_of_user(principal.user_id));
     CaseAccess access;
     access.case_id = case_id;
-    access.case_record = **c;
+    access.case_record = *c;
     access.principal = principal;
-    for (const auto& p : *parties) {
-        if (p.case_id == case_id && p.status == "active") {
+    for (const auto& p : parties) {
+        if (p.case_id == case_id && has_standing(p)) {
             access.my_parties.push_back(p);
-            if (p.role == domain::to_string(domain::Role::clinician) && principal.is_clinician()) {
+            if (role_of(p) == domain::Role::clinician && principal.is_clinician()) {
                 access.is_case_clinician = true;
             }
         }
@@ -136,12 +110,8 @@ Result<CaseAccess> ReleaseGate::case_access(const Principal& principal, const st
         return hidden;
     }
     const UnixTime now = m_clock.now();
-    auto snapshot = m_records.snapshot(access.case_record, now, NameMode::ids_only);
-    if (!snapshot) {
-        return std::move(snapshot).error();
-    }
-    access.consent =
-        std::make_shared<const CaseConsent>(std::move(snapshot).value(), principal, now, m_policy);
+    auto snapshot = KV_TRY_VALUE(m_records.snapshot(access.case_record, now, NameMode::ids_only));
+    access.consent = std::make_shared<const CaseConsent>(std::move(snapshot), principal, now, m_policy);
     return access;
 }
 

@@ -11,7 +11,7 @@
 #include "crypto/keyring.h"
 #include "domain/policy.h"
 #include "domain/release.h"
-#include "services/consent_facts.h"
+#include "services/consent/records.h"
 #include "services/context.h"
 #include "storage/store.h"
 

@@ -73,7 +73,7 @@ struct World {
     std::unique_ptr<crypto::Keyring> keyring;
     std::unique_ptr<services::AuditLog> audit;
     std::unique_ptr<services::ReleaseGate> gate;
-    std::unique_ptr<services::Consent> consent;
+    std::unique_ptr<services::ConsentServices> consent;
     services::RequestInfo req{"127.0.0.1", "unit-test"};
 
     World() {
@@ -86,7 +86,7 @@ struct World {
             "kinvault.test/audit");
         must(audit->load());
         gate = std::make_unique<services::ReleaseGate>(*store, *keyring, clock);
-        consent = std::make_unique<services::Consent>(*store, *audit, *gate, clock);
+        consent = std::make_unique<services::ConsentServices>(*store, *audit, *gate, clock);
     }
 
     std::string add_user(const std::string& id, domain::AccountKind kind = domain::AccountKind::member) {
@@ -199,9 +199,9 @@ struct Family : World {
         beth = add_party(c.id, "attorney", "Beth", "u-beth", mary.id);
         services::PartyFactsInput treats;
         treats.treats = sam.id;
-        must(consent->set_party_facts(as_clinician, lee.id, treats, req));
+        must(consent->case_facts.set_party_facts(as_clinician, lee.id, treats, req));
         order_id = add_order({"custody joint Mary, Frank"}).order.id;
-        must(consent->verify_order(as_clinician, order_id, req));
+        must(consent->orders.verify_order(as_clinician, order_id, req));
     }
 
     services::OrderDetail add_order(const std::vector<std::string>& terms, const std::string& number = "FL-1",
@@ -214,7 +214,7 @@ struct Family : World {
         o.case_number = number;
         o.issued_at = day(issued);
         o.effective_at = day(effective);
-        return must(consent->add_order(as_clinician, c.id, o, terms, req));
+        return must(consent->orders.add_order(as_clinician, c.id, o, terms, req));
     }
 
     // A complete ROI about Sam for `recipient` covering reports, as a draft.
@@ -244,12 +244,12 @@ struct Family : World {
                                    domain::Direction direction = domain::Direction::both,
                                    const std::string& signer = "") {
         auto created =
-            must(consent->create_roi(as_clinician, c.id, roi_draft(recipient, kind, direction), req));
+            must(consent->rois.create_roi(as_clinician, c.id, roi_draft(recipient, kind, direction), req));
         services::SignatureInput sig;
         sig.signer = signer.empty() ? mary.id : signer;
         sig.capacity = domain::SignerCapacity::parent_legal_custody;
         sig.authority = order_id;
-        return must(consent->record_signature(as_clinician, created.roi.id, sig, req));
+        return must(consent->roi_lifecycle.record_signature(as_clinician, created.roi.id, sig, req));
     }
 
     services::AccessDecision decide(const services::Principal& who, const storage::DocumentRecord& d,

@@ -3,7 +3,7 @@
 // use cases changing what the gate decides.
 #include "consent_fixture.h"
 
-#include "services/consent_fhir.h"
+#include "services/consent/fhir.h"
 #include "services/envelope.h"
 
 #include <Poco/JSON/Array.h>
@@ -59,7 +59,7 @@ TEST_CASE("the consent facts of a case are assembled from storage", "[consent][f
         const auto carl = f.add_party(f.c.id, "attorney", "Carl", "u-carl", f.frank.id);
         services::PartyFactsInput in;
         in.substituted_by = carl.id;
-        must(f.consent->set_party_facts(f.as_clinician, f.alan.id, in, f.req));
+        must(f.consent->case_facts.set_party_facts(f.as_clinician, f.alan.id, in, f.req));
         const auto after = snapshot_of(f);
         CHECK(party_in(after, f.alan.id).status == domain::PartyStatus::substituted);
         CHECK(party_in(after, f.alan.id).successor == carl.id);
@@ -125,7 +125,7 @@ TEST_CASE("a document's release facts default from its type and can be classifie
         in.contact_details_of = std::vector<std::string>{f.mary.id};
         in.category = "progress_report";
         in.sensitivity = std::vector<std::string>{"substance-use"};
-        must(f.consent->classify_document(f.as_clinician, d.id, in, f.req));
+        must(f.consent->case_facts.classify_document(f.as_clinician, d.id, in, f.req));
         const auto row = must(f.store->document_by_id(d.id)).value();
         const auto facts = services::document_facts(snapshot_of(f), row);
         CHECK(facts.subjects == std::vector<std::string>{f.frank.id});
@@ -168,7 +168,7 @@ TEST_CASE("the release gate decides every document through the domain engine", "
         const auto d = f.decide(f.as_alan, report);
         CHECK_THAT(d.reason, Catch::Contains(f.alan.id));
         CHECK_THAT(d.reason, !Catch::Contains("Alan") && !Catch::Contains("Sam"));
-        const auto e = must(f.consent->explain(f.as_clinician, report.id, f.alan.id, f.req));
+        const auto e = must(f.consent->reports.explain(f.as_clinician, report.id, f.alan.id, f.req));
         CHECK_THAT(e.decision.reason, Catch::Contains("Alan")); // the clinician's explanation names them
     }
     SECTION("earlier versions stay with the clinician even when the current one is released") {
@@ -180,7 +180,7 @@ TEST_CASE("the release gate decides every document through the domain engine", "
     SECTION("a verified order's restriction overrides the ROI (rules 2 and 4)") {
         f.active_roi(f.frank.id, domain::RecipientKind::counsel_of_record_for);
         const auto order = f.add_order({"restrict attorney from report"}, "FL-2");
-        must(f.consent->verify_order(f.as_clinician, order.order.id, f.req));
+        must(f.consent->orders.verify_order(f.as_clinician, order.order.id, f.req));
         const auto d = f.decide(f.as_alan, report);
         CHECK_FALSE(d.permit);
         CHECK(d.rule == "R2.order-restriction");
@@ -207,7 +207,7 @@ TEST_CASE("the release gate decides every document through the domain engine", "
         const auto roi = f.active_roi(f.frank.id, domain::RecipientKind::counsel_of_record_for);
         const auto before = must(f.gate->case_access(f.as_alan, f.c.id));
         services::RevokeInput in;
-        must(f.consent->revoke_roi(f.as_frank, roi.roi.id, in, f.req));
+        must(f.consent->roi_lifecycle.revoke_roi(f.as_frank, roi.roi.id, in, f.req));
         CHECK(f.gate->decide(before, report, AccessAction::read).permit); // the facts that request saw
         const auto d = f.decide(f.as_alan, report);                       // the next request
         CHECK_FALSE(d.permit);
@@ -228,13 +228,14 @@ TEST_CASE("ROIs are prepared, signed, revoked and exported through the consent s
         auto draft = f.roi_draft(f.lee.id);
         draft.statements = {};
         draft.information.description.clear();
-        const auto created = must(f.consent->create_roi(f.as_clinician, f.c.id, draft, f.req));
+        const auto created = must(f.consent->rois.create_roi(f.as_clinician, f.c.id, draft, f.req));
         CHECK(created.roi.state == domain::RoiState::draft);
         CHECK(created.defects.size() == 5);
         CHECK(created.roi.document_sha256 == std::string(64, 'b')); // taken from the uploaded PDF
         services::SignatureInput sig{
             f.mary.id, domain::SignerCapacity::parent_legal_custody, f.order_id, {}, ""};
-        const auto signed_ = f.consent->record_signature(f.as_clinician, created.roi.id, sig, f.req);
+        const auto signed_ =
+            f.consent->roi_lifecycle.record_signature(f.as_clinician, created.roi.id, sig, f.req);
         REQUIRE_FALSE(signed_.ok());
         CHECK(signed_.error().code == Errc::invalid_input);
         CHECK_THAT(signed_.error().message, Catch::Contains("right to revoke"));
@@ -242,17 +243,18 @@ TEST_CASE("ROIs are prepared, signed, revoked and exported through the consent s
     SECTION("a defective draft is completed in place, and a signed ROI is never edited") {
         auto draft = f.roi_draft(f.lee.id);
         draft.template_version.clear();
-        const auto created = must(f.consent->create_roi(f.as_clinician, f.c.id, draft, f.req));
+        const auto created = must(f.consent->rois.create_roi(f.as_clinician, f.c.id, draft, f.req));
         REQUIRE(created.defects.size() == 1);
         draft.template_version = "roi-2025.2";
-        const auto fixed = must(f.consent->update_roi(f.as_clinician, created.roi.id, draft, f.req));
+        const auto fixed = must(f.consent->rois.update_roi(f.as_clinician, created.roi.id, draft, f.req));
         CHECK(fixed.roi.id == created.roi.id);
         CHECK(fixed.defects.empty());
         const auto active = f.active_roi(f.lee.id);
-        const auto r = f.consent->update_roi(f.as_clinician, active.roi.id, draft, f.req);
+        const auto r = f.consent->rois.update_roi(f.as_clinician, active.roi.id, draft, f.req);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().code == Errc::conflict);
-        CHECK(f.consent->update_roi(f.as_mary, created.roi.id, draft, f.req).error().code == Errc::forbidden);
+        CHECK(f.consent->rois.update_roi(f.as_mary, created.roi.id, draft, f.req).error().code ==
+              Errc::forbidden);
     }
     SECTION("a paper signature by a legal custodian activates it") {
         const auto roi = f.active_roi(f.lee.id);
@@ -263,24 +265,25 @@ TEST_CASE("ROIs are prepared, signed, revoked and exported through the consent s
     }
     SECTION("someone without legal custody cannot authorise the release (rule 5)") {
         const auto created =
-            must(f.consent->create_roi(f.as_clinician, f.c.id, f.roi_draft(f.lee.id), f.req));
+            must(f.consent->rois.create_roi(f.as_clinician, f.c.id, f.roi_draft(f.lee.id), f.req));
         services::SignatureInput sig{
             f.alan.id, domain::SignerCapacity::parent_legal_custody, f.order_id, {}, ""};
-        const auto r = f.consent->record_signature(f.as_clinician, created.roi.id, sig, f.req);
+        const auto r = f.consent->roi_lifecycle.record_signature(f.as_clinician, created.roi.id, sig, f.req);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().code == Errc::invalid_input);
     }
     SECTION("a signature dated in the future is refused") {
         const auto created =
-            must(f.consent->create_roi(f.as_clinician, f.c.id, f.roi_draft(f.lee.id), f.req));
+            must(f.consent->rois.create_roi(f.as_clinician, f.c.id, f.roi_draft(f.lee.id), f.req));
         services::SignatureInput sig{f.mary.id, domain::SignerCapacity::parent_legal_custody, f.order_id,
                                      day("2026-04-01"), ""};
-        CHECK_FALSE(f.consent->record_signature(f.as_clinician, created.roi.id, sig, f.req).ok());
+        CHECK_FALSE(
+            f.consent->roi_lifecycle.record_signature(f.as_clinician, created.roi.id, sig, f.req).ok());
     }
     SECTION("the other joint custodian's revocation stops the release at once (rule 7)") {
         const auto roi = f.active_roi(f.frank.id, domain::RecipientKind::counsel_of_record_for);
         REQUIRE(f.decide(f.as_alan, report).permit);
-        const auto revoked = must(f.consent->revoke_roi(f.as_frank, roi.roi.id, {}, f.req));
+        const auto revoked = must(f.consent->roi_lifecycle.revoke_roi(f.as_frank, roi.roi.id, {}, f.req));
         CHECK(revoked.roi.state == domain::RoiState::revoked);
         CHECK(revoked.roi.revoked_by == f.frank.id);
         CHECK_FALSE(f.decide(f.as_alan, report).permit);
@@ -288,60 +291,61 @@ TEST_CASE("ROIs are prepared, signed, revoked and exported through the consent s
     SECTION("revoking for one recipient leaves the others") {
         auto draft = f.roi_draft(f.lee.id);
         draft.recipients.push_back({domain::RecipientKind::party, f.alan.id, std::nullopt, std::nullopt});
-        const auto created = must(f.consent->create_roi(f.as_clinician, f.c.id, draft, f.req));
+        const auto created = must(f.consent->rois.create_roi(f.as_clinician, f.c.id, draft, f.req));
         services::SignatureInput sig{
             f.mary.id, domain::SignerCapacity::parent_legal_custody, f.order_id, {}, ""};
-        must(f.consent->record_signature(f.as_clinician, created.roi.id, sig, f.req));
+        must(f.consent->roi_lifecycle.record_signature(f.as_clinician, created.roi.id, sig, f.req));
         services::RevokeInput in;
         in.recipient = f.alan.id;
-        const auto after = must(f.consent->revoke_roi(f.as_mary, created.roi.id, in, f.req));
+        const auto after = must(f.consent->roi_lifecycle.revoke_roi(f.as_mary, created.roi.id, in, f.req));
         CHECK(after.roi.state == domain::RoiState::active);
         CHECK_FALSE(f.decide(f.as_alan, report).permit);
         CHECK(f.decide(f.as_lee, report).permit);
     }
     SECTION("the clinician records a revocation only in the name of the party who sent it") {
         const auto roi = f.active_roi(f.lee.id);
-        const auto r = f.consent->revoke_roi(f.as_clinician, roi.roi.id, {}, f.req);
+        const auto r = f.consent->roi_lifecycle.revoke_roi(f.as_clinician, roi.roi.id, {}, f.req);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().code == Errc::invalid_input);
         services::RevokeInput in;
         in.by = f.mary.id;
-        CHECK(must(f.consent->revoke_roi(f.as_clinician, roi.roi.id, in, f.req)).roi.state ==
+        CHECK(must(f.consent->roi_lifecycle.revoke_roi(f.as_clinician, roi.roi.id, in, f.req)).roi.state ==
               domain::RoiState::revoked);
     }
     SECTION("an ROI someone may not know of answers exactly like one that does not exist (rule 11)") {
         const auto roi = f.active_roi(f.lee.id);
-        const auto hidden = f.consent->show_roi(f.as_beth, roi.roi.id, f.req);
-        const auto missing = f.consent->show_roi(f.as_beth, "roi_0000000000000000", f.req);
+        const auto hidden = f.consent->rois.show_roi(f.as_beth, roi.roi.id, f.req);
+        const auto missing = f.consent->rois.show_roi(f.as_beth, "roi_0000000000000000", f.req);
         REQUIRE_FALSE(hidden.ok());
         REQUIRE_FALSE(missing.ok());
         CHECK(hidden.error().code == missing.error().code);
         CHECK(hidden.error().message == missing.error().message);
         services::RevokeInput in;
-        const auto revoke_hidden = f.consent->revoke_roi(f.as_beth, roi.roi.id, in, f.req);
-        const auto revoke_missing = f.consent->revoke_roi(f.as_beth, "roi_0000000000000000", in, f.req);
+        const auto revoke_hidden = f.consent->roi_lifecycle.revoke_roi(f.as_beth, roi.roi.id, in, f.req);
+        const auto revoke_missing =
+            f.consent->roi_lifecycle.revoke_roi(f.as_beth, "roi_0000000000000000", in, f.req);
         CHECK(revoke_hidden.error().message == revoke_missing.error().message);
     }
     SECTION("the signer, the subject's custodians and the clinician know of it; counsel does not") {
         const auto roi = f.active_roi(f.lee.id);
-        CHECK(must(f.consent->list_rois(f.as_mary, f.c.id, f.req)).size() == 1);
-        CHECK(must(f.consent->list_rois(f.as_frank, f.c.id, f.req)).size() == 1);
-        CHECK(must(f.consent->list_rois(f.as_clinician, f.c.id, f.req)).size() == 1);
-        CHECK(must(f.consent->list_rois(f.as_alan, f.c.id, f.req)).empty());
+        CHECK(must(f.consent->rois.list_rois(f.as_mary, f.c.id, f.req)).size() == 1);
+        CHECK(must(f.consent->rois.list_rois(f.as_frank, f.c.id, f.req)).size() == 1);
+        CHECK(must(f.consent->rois.list_rois(f.as_clinician, f.c.id, f.req)).size() == 1);
+        CHECK(must(f.consent->rois.list_rois(f.as_alan, f.c.id, f.req)).empty());
         CHECK(roi.names.at(f.mary.id) == "Mary");
     }
     SECTION("the FHIR R5 export carries the provisions and a revoked recipient as a nested exception") {
         auto draft = f.roi_draft(f.lee.id);
         draft.recipients.push_back({domain::RecipientKind::party, f.alan.id, std::nullopt, std::nullopt});
-        const auto created = must(f.consent->create_roi(f.as_clinician, f.c.id, draft, f.req));
+        const auto created = must(f.consent->rois.create_roi(f.as_clinician, f.c.id, draft, f.req));
         services::SignatureInput sig{
             f.mary.id, domain::SignerCapacity::parent_legal_custody, f.order_id, {}, ""};
-        must(f.consent->record_signature(f.as_clinician, created.roi.id, sig, f.req));
+        must(f.consent->roi_lifecycle.record_signature(f.as_clinician, created.roi.id, sig, f.req));
         services::RevokeInput in;
         in.recipient = f.alan.id;
-        must(f.consent->revoke_roi(f.as_mary, created.roi.id, in, f.req));
+        must(f.consent->roi_lifecycle.revoke_roi(f.as_mary, created.roi.id, in, f.req));
         const auto fhir =
-            services::roi_to_fhir(must(f.consent->export_roi(f.as_clinician, created.roi.id, f.req)));
+            services::roi_to_fhir(must(f.consent->rois.export_roi(f.as_clinician, created.roi.id, f.req)));
         CHECK(fhir->getValue<std::string>("resourceType") == "Consent");
         CHECK(fhir->getValue<std::string>("status") == "active");
         CHECK(fhir->getValue<std::string>("decision") == "permit");
@@ -367,7 +371,8 @@ TEST_CASE("ROIs are prepared, signed, revoked and exported through the consent s
 TEST_CASE("an executed envelope activates its ROI through the same path as a paper signature",
           "[consent][envelope]") {
     Family f;
-    const auto created = must(f.consent->create_roi(f.as_clinician, f.c.id, f.roi_draft(f.lee.id), f.req));
+    const auto created =
+        must(f.consent->rois.create_roi(f.as_clinician, f.c.id, f.roi_draft(f.lee.id), f.req));
     services::Envelope e;
     e.id = "env_1";
     e.case_id = f.c.id;
@@ -388,8 +393,8 @@ TEST_CASE("an executed envelope activates its ROI through the same path as a pap
 
     SECTION("a custodian's e-signature activates it, with the envelope as evidence") {
         e.signers = {clinician, mother};
-        must(f.consent->on_envelope_completed(e, f.req));
-        const auto roi = must(f.consent->show_roi(f.as_clinician, created.roi.id, f.req));
+        must(f.consent->envelope_completion.on_envelope_completed(e, f.req));
+        const auto roi = must(f.consent->rois.show_roi(f.as_clinician, created.roi.id, f.req));
         CHECK(roi.roi.state == domain::RoiState::active);
         REQUIRE(roi.roi.signatures.size() == 1);
         CHECK(roi.roi.signatures[0].evidence == "env_1");
@@ -401,10 +406,25 @@ TEST_CASE("an executed envelope activates its ROI through the same path as a pap
         attorney.capacity = "self";
         attorney.state = services::SignerState::completed;
         e.signers = {attorney};
-        must(f.consent->on_envelope_completed(e, f.req));
-        const auto roi = must(f.consent->show_roi(f.as_clinician, created.roi.id, f.req));
+        must(f.consent->envelope_completion.on_envelope_completed(e, f.req));
+        const auto roi = must(f.consent->rois.show_roi(f.as_clinician, created.roi.id, f.req));
         CHECK(roi.roi.state == domain::RoiState::draft);
         CHECK(roi.roi.signatures.empty());
+    }
+    SECTION("a capacity the rules do not know is refused by name, never taken for the signer's own") {
+        mother.capacity = "step-parent";
+        e.signers = {clinician, mother};
+        must(f.consent->envelope_completion.on_envelope_completed(e, f.req));
+        const auto roi = must(f.consent->rois.show_roi(f.as_clinician, created.roi.id, f.req));
+        CHECK(roi.roi.state == domain::RoiState::draft);
+        CHECK(roi.roi.signatures.empty());
+        const auto entries = must(f.audit->entries(0, 1000));
+        const bool named = std::any_of(entries.begin(), entries.end(), [](const storage::AuditRecord& r) {
+            return r.entry.find("did not activate") != std::string::npos &&
+                   r.entry.find("unrecognised signer capacity") != std::string::npos &&
+                   r.entry.find("step-parent") != std::string::npos;
+        });
+        CHECK(named);
     }
 }
 
@@ -422,7 +442,7 @@ TEST_CASE("an executed amendment switches the process mode only going forward", 
         in.document_id = amendment.id;
         in.mode = domain::ProcessMode::open;
         in.effective_from = day("2026-01-01");
-        const auto r = f.consent->record_agreement(f.as_clinician, f.c.id, in, f.req);
+        const auto r = f.consent->case_facts.record_agreement(f.as_clinician, f.c.id, in, f.req);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().code == Errc::invalid_input);
     }
@@ -430,7 +450,7 @@ TEST_CASE("an executed amendment switches the process mode only going forward", 
         services::AgreementInput in;
         in.document_id = amendment.id;
         in.mode = domain::ProcessMode::open;
-        must(f.consent->record_agreement(f.as_clinician, f.c.id, in, f.req));
+        must(f.consent->case_facts.record_agreement(f.as_clinician, f.c.id, in, f.req));
         CHECK(must(f.store->case_by_id(f.c.id)).value().mode == "open");
         f.clock.advance(3600);
         const auto after = f.add_document(f.c.id, "report", "u-clin", f.clinician.id, f.clock.now());
@@ -446,10 +466,10 @@ TEST_CASE("an executed amendment switches the process mode only going forward", 
         in.closed_allowances = std::vector<domain::AgreementAllowance>{{{domain::Role::attorney},
                                                                         {domain::InfoCategory::attendance},
                                                                         domain::AllowanceScope::whole_case}};
-        must(f.consent->record_agreement(f.as_clinician, f.c.id, in, f.req));
+        must(f.consent->case_facts.record_agreement(f.as_clinician, f.c.id, in, f.req));
         services::ClassificationInput cls;
         cls.category = "attendance";
-        must(f.consent->classify_document(f.as_clinician, before.id, cls, f.req));
+        must(f.consent->case_facts.classify_document(f.as_clinician, before.id, cls, f.req));
         const auto d = f.decide(f.as_alan, must(f.store->document_by_id(before.id)).value());
         CHECK(d.permit);
         CHECK(d.rule == "R6.agreement");
@@ -464,12 +484,12 @@ TEST_CASE("verifying an order that takes legal custody away suspends the ROIs th
         f.active_roi(f.lee.id, domain::RecipientKind::party, domain::Direction::both, f.frank.id);
     f.clock.advance(86400);
     auto order = f.add_order({"custody sole Mary"}, "FL-9", "2026-03-02", "2026-03-02");
-    must(f.consent->verify_order(f.as_clinician, order.order.id, f.req));
-    const auto after = must(f.consent->show_roi(f.as_clinician, roi.roi.id, f.req));
+    must(f.consent->orders.verify_order(f.as_clinician, order.order.id, f.req));
+    const auto after = must(f.consent->rois.show_roi(f.as_clinician, roi.roi.id, f.req));
     CHECK(after.roi.state == domain::RoiState::suspended);
     CHECK_FALSE(after.in_force);
     SECTION("the clinician's review cannot reinstate it while nobody with authority signed it") {
-        const auto r = f.consent->reinstate_roi(f.as_clinician, roi.roi.id, f.req);
+        const auto r = f.consent->roi_lifecycle.reinstate_roi(f.as_clinician, roi.roi.id, f.req);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().code == Errc::conflict);
     }
@@ -479,35 +499,35 @@ TEST_CASE("clarification letters reach only their author and the clinician until
           "[consent][letter]") {
     Family f;
     const auto doc = f.add_document(f.c.id, "clarification-letter", "u-frank", f.frank.id, f.clock.now());
-    const auto letter = must(f.consent->create_letter(f.as_frank, f.c.id, doc.id, f.sam.id, f.req));
+    const auto letter = must(f.consent->letters.create_letter(f.as_frank, f.c.id, doc.id, f.sam.id, f.req));
     const auto row = [&] { return must(f.store->document_by_id(doc.id)).value(); };
 
     SECTION("only the author registers a letter for their own document") {
-        const auto r = f.consent->create_letter(f.as_mary, f.c.id, doc.id, f.sam.id, f.req);
+        const auto r = f.consent->letters.create_letter(f.as_mary, f.c.id, doc.id, f.sam.id, f.req);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().code == Errc::not_found);
     }
     SECTION("through review the therapist and the other parent see nothing") {
-        must(f.consent->letter_action(f.as_frank, letter.letter.id, services::LetterAction::submit, "", {},
-                                      f.req));
+        must(f.consent->letters.letter_action(f.as_frank, letter.letter.id, services::LetterAction::submit,
+                                              "", {}, f.req));
         CHECK(f.decide(f.as_lee, row()).rule == "CL.unreleased");
         CHECK_FALSE(f.decide(f.as_mary, row()).permit);
         CHECK(f.decide(f.as_frank, row()).permit);
-        const auto asked = must(f.consent->letter_action(f.as_clinician, letter.letter.id,
-                                                         services::LetterAction::request_revisions,
-                                                         "less blame", {}, f.req));
+        const auto asked = must(f.consent->letters.letter_action(f.as_clinician, letter.letter.id,
+                                                                 services::LetterAction::request_revisions,
+                                                                 "less blame", {}, f.req));
         CHECK(asked.letter.revision_notes.at(0).text == "less blame");
-        const auto revised = must(f.consent->letter_action(f.as_frank, letter.letter.id,
-                                                           services::LetterAction::submit, "", {}, f.req));
+        const auto revised = must(f.consent->letters.letter_action(
+            f.as_frank, letter.letter.id, services::LetterAction::submit, "", {}, f.req));
         CHECK(revised.letter.letter.state == domain::LetterState::revised);
     }
     SECTION("once released to the therapist it reaches the therapist only") {
-        must(f.consent->letter_action(f.as_frank, letter.letter.id, services::LetterAction::submit, "", {},
-                                      f.req));
-        must(f.consent->letter_action(f.as_clinician, letter.letter.id, services::LetterAction::approve, "",
-                                      {}, f.req));
-        must(f.consent->letter_action(f.as_clinician, letter.letter.id, services::LetterAction::release, "",
-                                      {f.lee.id}, f.req));
+        must(f.consent->letters.letter_action(f.as_frank, letter.letter.id, services::LetterAction::submit,
+                                              "", {}, f.req));
+        must(f.consent->letters.letter_action(f.as_clinician, letter.letter.id,
+                                              services::LetterAction::approve, "", {}, f.req));
+        must(f.consent->letters.letter_action(f.as_clinician, letter.letter.id,
+                                              services::LetterAction::release, "", {f.lee.id}, f.req));
         const auto d = f.decide(f.as_lee, row());
         CHECK(d.permit);
         CHECK(d.rule == "CL.release-target");
@@ -518,15 +538,14 @@ TEST_CASE("clarification letters reach only their author and the clinician until
         CHECK(row().state == "released");
     }
     SECTION("a party cannot approve a letter, and the author cannot release it") {
-        must(f.consent->letter_action(f.as_frank, letter.letter.id, services::LetterAction::submit, "", {},
-                                      f.req));
-        CHECK(
-            f.consent
-                ->letter_action(f.as_frank, letter.letter.id, services::LetterAction::approve, "", {}, f.req)
-                .error()
-                .code == Errc::forbidden);
-        CHECK(f.consent
-                  ->letter_action(f.as_mary, letter.letter.id, services::LetterAction::approve, "", {}, f.req)
+        must(f.consent->letters.letter_action(f.as_frank, letter.letter.id, services::LetterAction::submit,
+                                              "", {}, f.req));
+        CHECK(f.consent->letters
+                  .letter_action(f.as_frank, letter.letter.id, services::LetterAction::approve, "", {}, f.req)
+                  .error()
+                  .code == Errc::forbidden);
+        CHECK(f.consent->letters
+                  .letter_action(f.as_mary, letter.letter.id, services::LetterAction::approve, "", {}, f.req)
                   .error()
                   .code == Errc::not_found);
     }
@@ -535,18 +554,18 @@ TEST_CASE("clarification letters reach only their author and the clinician until
 TEST_CASE("coordination readiness follows the ROIs recorded and revoked", "[consent][readiness]") {
     Family f;
     SECTION("only the clinician asks") {
-        CHECK(f.consent->readiness(f.as_mary, f.c.id, f.req).error().code == Errc::forbidden);
+        CHECK(f.consent->reports.readiness(f.as_mary, f.c.id, f.req).error().code == Errc::forbidden);
     }
     SECTION("missing, then ready with both directions covered, then not ready after a revocation") {
-        CHECK_FALSE(must(f.consent->readiness(f.as_clinician, f.c.id, f.req)).ready);
+        CHECK_FALSE(must(f.consent->reports.readiness(f.as_clinician, f.c.id, f.req)).ready);
         const auto out = f.active_roi(f.sam.id, domain::RecipientKind::therapist_of,
                                       domain::Direction::clinician_to_recipient);
-        CHECK_FALSE(must(f.consent->readiness(f.as_clinician, f.c.id, f.req)).ready);
+        CHECK_FALSE(must(f.consent->reports.readiness(f.as_clinician, f.c.id, f.req)).ready);
         f.active_roi(f.lee.id, domain::RecipientKind::party, domain::Direction::recipient_to_clinician,
                      f.frank.id);
-        CHECK(must(f.consent->readiness(f.as_clinician, f.c.id, f.req)).ready);
-        must(f.consent->revoke_roi(f.as_mary, out.roi.id, {}, f.req));
-        const auto r = must(f.consent->readiness(f.as_clinician, f.c.id, f.req));
+        CHECK(must(f.consent->reports.readiness(f.as_clinician, f.c.id, f.req)).ready);
+        must(f.consent->roi_lifecycle.revoke_roi(f.as_mary, out.roi.id, {}, f.req));
+        const auto r = must(f.consent->reports.readiness(f.as_clinician, f.c.id, f.req));
         CHECK_FALSE(r.ready);
         REQUIRE_FALSE(r.children.at(0).therapists.at(0).missing.empty());
         CHECK_THAT(r.children[0].therapists[0].missing[0], Catch::Contains("Mary or Frank"));
@@ -558,15 +577,16 @@ TEST_CASE("the clinician can ask why, and who received what", "[consent][explain
     const auto report = f.add_document(f.c.id, "report", "u-clin", f.clinician.id, day("2026-02-01"));
     SECTION("an explanation as a party gives the decision, the rule and the closest ROI") {
         const auto roi = f.active_roi(f.frank.id, domain::RecipientKind::counsel_of_record_for);
-        must(f.consent->revoke_roi(f.as_frank, roi.roi.id, {}, f.req));
-        const auto e = must(f.consent->explain(f.as_clinician, report.id, f.alan.id, f.req));
+        must(f.consent->roi_lifecycle.revoke_roi(f.as_frank, roi.roi.id, {}, f.req));
+        const auto e = must(f.consent->reports.explain(f.as_clinician, report.id, f.alan.id, f.req));
         CHECK_FALSE(e.decision.permitted());
         CHECK(e.decision.rule_code() == "R7.revoked");
         CHECK(e.decision.basis.ids == std::vector<std::string>{roi.roi.id});
         CHECK(e.party_name == "Alan");
     }
     SECTION("others cannot ask, and a document they cannot see stays hidden") {
-        CHECK(f.consent->explain(f.as_alan, report.id, f.alan.id, f.req).error().code == Errc::not_found);
+        CHECK(f.consent->reports.explain(f.as_alan, report.id, f.alan.id, f.req).error().code ==
+              Errc::not_found);
     }
     SECTION("the accounting of disclosures can be narrowed to one recipient") {
         storage::DisclosureRecord d;
@@ -585,11 +605,11 @@ TEST_CASE("the clinician can ask why, and who received what", "[consent][explain
         d.recipient_user = "u-lee";
         d.recipient_party = f.lee.id;
         must(f.store->insert_disclosure(d));
-        CHECK(must(f.consent->disclosures(f.as_clinician, f.c.id, "", f.req)).size() == 2);
-        const auto alan = must(f.consent->disclosures(f.as_clinician, f.c.id, f.alan.id, f.req));
+        CHECK(must(f.consent->reports.disclosures(f.as_clinician, f.c.id, "", f.req)).size() == 2);
+        const auto alan = must(f.consent->reports.disclosures(f.as_clinician, f.c.id, f.alan.id, f.req));
         REQUIRE(alan.size() == 1);
         CHECK(alan[0].recipient_name == "Alan");
         CHECK(alan[0].document_title == "report title");
-        CHECK(f.consent->disclosures(f.as_alan, f.c.id, "", f.req).error().code == Errc::forbidden);
+        CHECK(f.consent->reports.disclosures(f.as_alan, f.c.id, "", f.req).error().code == Errc::forbidden);
     }
 }

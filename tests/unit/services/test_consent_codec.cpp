@@ -1,6 +1,6 @@
 // Consent records survive the trip to JSON and back (they are stored sealed as this JSON), and a wrong record
 // is refused with every wrong field named.
-#include "services/consent_codec.h"
+#include "services/consent/codec.h"
 
 #include <catch2/catch.hpp>
 

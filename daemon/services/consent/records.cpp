@@ -1,4 +1,4 @@
-#include "services/consent_facts.h"
+#include "services/consent/records.h"
 
 #include "domain/party.h"
 #include "services/envelope.h"
@@ -17,13 +17,11 @@ std::string record_context(const std::string& kind, const std::string& id) {
 template <typename T>
 Result<std::optional<T>> decode_optional(Result<std::optional<std::string>> text,
                                          Result<T> (*from)(const Poco::JSON::Object::Ptr&)) {
-    if (!text) {
-        return std::move(text).error();
-    }
-    if (!text->has_value()) {
+    const auto t = KV_TRY_VALUE(std::move(text));
+    if (!t.has_value()) {
         return std::optional<T>();
     }
-    auto v = decode_text<T>(**text, from);
+    auto v = decode_text<T>(*t, from);
     if (!v) {
         return make_error(Errc::integrity, "a stored consent record could not be read: " + v.error().message);
     }
@@ -33,12 +31,10 @@ Result<std::optional<T>> decode_optional(Result<std::optional<std::string>> text
 template <typename T>
 Result<std::vector<T>> decode_all(Result<std::vector<std::string>> texts,
                                   Result<T> (*from)(const Poco::JSON::Object::Ptr&)) {
-    if (!texts) {
-        return std::move(texts).error();
-    }
+    const auto all = KV_TRY_VALUE(std::move(texts));
     std::vector<T> out;
-    out.reserve(texts->size());
-    for (const auto& t : *texts) {
+    out.reserve(all.size());
+    for (const auto& t : all) {
         auto v = decode_text<T>(t, from);
         if (!v) {
             return make_error(Errc::integrity,
@@ -73,14 +69,11 @@ Status ConsentRecords::put(const std::string& kind, const std::string& id, const
 }
 
 Result<std::optional<std::string>> ConsentRecords::get(const std::string& kind, const std::string& id) {
-    auto rec = m_store.record(kind, id);
-    if (!rec) {
-        return std::move(rec).error();
-    }
-    if (!rec->has_value()) {
+    const auto rec = KV_TRY_VALUE(m_store.record(kind, id));
+    if (!rec.has_value()) {
         return std::optional<std::string>();
     }
-    auto text = m_keyring.open_field((*rec)->sealed, record_context(kind, id));
+    auto text = m_keyring.open_field(rec->sealed, record_context(kind, id));
     if (!text) {
         return make_error(Errc::integrity, "a stored " + kind + " record failed authentication");
     }
@@ -166,6 +159,14 @@ domain::PartyStatus party_status_of(const std::string& status) {
     return domain::PartyStatus::active;
 }
 
+bool has_standing(const storage::PartyRecord& row) {
+    return row.status == domain::to_string(domain::PartyStatus::active);
+}
+
+std::optional<domain::Role> role_of(const storage::PartyRecord& row) {
+    return domain::parse_role(row.role);
+}
+
 Status ConsentRecords::name_parties(domain::CaseFacts& facts,
                                     const std::vector<storage::PartyRecord>& rows) const {
     for (auto& p : facts.parties) {
@@ -186,6 +187,43 @@ Status ConsentRecords::name_parties(domain::CaseFacts& facts,
     return {};
 }
 
+namespace {
+
+// A party row as the domain's party (the storage text read once, here), with the consent facts the clinician
+// recorded on it; nullopt for a role the rules cannot place.
+std::optional<domain::Party> party_of(const storage::PartyRecord& row,
+                                      const std::map<std::string, PartyFacts>& party_facts) {
+    const auto role = role_of(row);
+    if (!role) {
+        return std::nullopt;
+    }
+    domain::Party p;
+    p.id = row.id;
+    p.role = *role;
+    p.user = row.user_id;
+    if (!row.date_of_birth.empty()) {
+        UnixTime dob = 0;
+        if (parse_utc(row.date_of_birth, dob)) {
+            p.date_of_birth = dob;
+        }
+    }
+    if (!row.represents.empty()) {
+        p.represents = row.represents;
+    }
+    p.status = party_status_of(row.status);
+    if (const auto it = party_facts.find(row.id); it != party_facts.end()) {
+        p.treats = it->second.treats;
+        p.minor_consented_treatment = it->second.minor_consented_treatment;
+        p.successor = it->second.successor;
+        p.status_since = it->second.status_since;
+    }
+    return p;
+}
+
+} // namespace
+
+// Long on purpose (about 110 lines): it decodes every record kind of one fetched batch into one snapshot,
+// kind after kind; split up, each piece would take the batch and the half-built snapshot and hide nothing.
 Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, UnixTime now, NameMode names) {
     CaseSnapshot s;
     s.case_record = c;
@@ -193,61 +231,32 @@ Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, Unix
     auto& f = s.facts;
     f.id = c.id;
 
-    auto rows = m_store.parties_of_case(c.id);
-    if (!rows) {
-        return std::move(rows).error();
-    }
-    s.party_rows = std::move(rows).value();
+    s.party_rows = KV_TRY_VALUE(m_store.parties_of_case(c.id));
     // Every record the facts are made of, in one query (one per kind before: a decision point that runs on
     // every read should not cost a dozen round trips).
-    auto fetched = m_store.records_of_case_kinds(
+    auto fetched = KV_TRY_VALUE(m_store.records_of_case_kinds(
         c.id, {k_kind_party_facts, k_kind_process_mode, k_kind_custody, k_kind_order, k_kind_roi,
-               k_kind_agreement, k_kind_letter, k_kind_document_facts, "envelope"});
-    if (!fetched) {
-        return std::move(fetched).error();
-    }
+               k_kind_agreement, k_kind_letter, k_kind_document_facts, "envelope"}));
     std::map<std::string, std::vector<storage::SealedRecord>> by_kind;
-    for (auto& r : *fetched) {
+    for (auto& r : fetched) {
         by_kind[r.kind].push_back(std::move(r));
     }
     auto of_kind = [&](const std::string& kind) { return unseal_all(kind, by_kind[kind]); };
-    auto extras = decode_all<PartyFacts>(of_kind(k_kind_party_facts), party_facts_from_json);
-    if (!extras) {
-        return std::move(extras).error();
-    }
-    for (auto& e : *extras) {
+    auto extras = KV_TRY_VALUE(decode_all<PartyFacts>(of_kind(k_kind_party_facts), party_facts_from_json));
+    for (auto& e : extras) {
         s.party_facts[e.party_id] = std::move(e);
     }
     f.parties.reserve(s.party_rows.size());
     for (const auto& row : s.party_rows) {
-        const auto role = domain::parse_role(row.role);
-        if (!role) {
+        auto p = party_of(row, s.party_facts);
+        if (!p) {
             continue; // a party the rules cannot place has no standing (fail closed)
         }
-        domain::Party p;
-        p.id = row.id;
-        p.role = *role;
-        p.user = row.user_id;
-        if (!row.date_of_birth.empty()) {
-            UnixTime dob = 0;
-            if (parse_utc(row.date_of_birth, dob)) {
-                p.date_of_birth = dob;
-            }
+        if (p->role == domain::Role::clinician && p->status == domain::PartyStatus::active &&
+            !p->user.empty()) {
+            f.clinicians.push_back(p->user);
         }
-        if (!row.represents.empty()) {
-            p.represents = row.represents;
-        }
-        p.status = party_status_of(row.status);
-        if (const auto it = s.party_facts.find(row.id); it != s.party_facts.end()) {
-            p.treats = it->second.treats;
-            p.minor_consented_treatment = it->second.minor_consented_treatment;
-            p.successor = it->second.successor;
-            p.status_since = it->second.status_since;
-        }
-        if (p.role == domain::Role::clinician && p.status == domain::PartyStatus::active && !p.user.empty()) {
-            f.clinicians.push_back(p.user);
-        }
-        f.parties.push_back(std::move(p));
+        f.parties.push_back(std::move(*p));
     }
     if (names == NameMode::with_names) {
         KV_TRY(name_parties(f, s.party_rows));
@@ -264,41 +273,24 @@ Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, Unix
             }
         }
     }
-    auto history = decode_optional<ModeHistoryRecord>(std::move(mode_text), mode_history_from_json);
-    if (!history) {
-        return std::move(history).error();
-    }
-    if (history->has_value() && !(*history)->changes.empty()) {
-        s.mode_history = **history;
-        f.mode_history = (*history)->changes;
+    const auto history =
+        KV_TRY_VALUE(decode_optional<ModeHistoryRecord>(std::move(mode_text), mode_history_from_json));
+    if (history.has_value() && !history->changes.empty()) {
+        s.mode_history = *history;
+        f.mode_history = history->changes;
     } else {
         const auto mode = domain::parse_process_mode(c.mode).value_or(domain::ProcessMode::closed);
         f.mode_history.push_back(domain::ModeChange{mode, c.created_at, ""});
     }
 
-    auto custody = decode_all<CustodyRecordEntry>(of_kind(k_kind_custody), custody_from_json);
-    if (!custody) {
-        return std::move(custody).error();
-    }
-    for (auto& e : *custody) {
+    auto custody = KV_TRY_VALUE(decode_all<CustodyRecordEntry>(of_kind(k_kind_custody), custody_from_json));
+    for (auto& e : custody) {
         f.custody_records.push_back(std::move(e.record));
     }
-    auto orders = decode_all<domain::CourtOrder>(of_kind(k_kind_order), order_from_json);
-    if (!orders) {
-        return std::move(orders).error();
-    }
-    f.orders = std::move(orders).value();
-    auto rois = decode_all<domain::Roi>(of_kind(k_kind_roi), roi_from_json);
-    if (!rois) {
-        return std::move(rois).error();
-    }
-    f.rois = std::move(rois).value();
+    f.orders = KV_TRY_VALUE(decode_all<domain::CourtOrder>(of_kind(k_kind_order), order_from_json));
+    f.rois = KV_TRY_VALUE(decode_all<domain::Roi>(of_kind(k_kind_roi), roi_from_json));
 
-    auto agreements = decode_all<AgreementRecord>(of_kind(k_kind_agreement), agreement_from_json);
-    if (!agreements) {
-        return std::move(agreements).error();
-    }
-    s.agreements = std::move(agreements).value();
+    s.agreements = KV_TRY_VALUE(decode_all<AgreementRecord>(of_kind(k_kind_agreement), agreement_from_json));
     const domain::Agreement* in_force = nullptr;
     for (const auto& a : s.agreements) {
         if (a.agreement.state != domain::AgreementState::executed) {
@@ -312,28 +304,19 @@ Result<CaseSnapshot> ConsentRecords::snapshot(const storage::CaseRecord& c, Unix
         f.agreement = *in_force;
     }
 
-    auto letters = decode_all<LetterRecord>(of_kind(k_kind_letter), letter_from_json);
-    if (!letters) {
-        return std::move(letters).error();
-    }
-    for (auto& l : *letters) {
+    auto letters = KV_TRY_VALUE(decode_all<LetterRecord>(of_kind(k_kind_letter), letter_from_json));
+    for (auto& l : letters) {
         s.letters_by_document[l.document_id] = std::move(l);
     }
-    auto doc_facts =
-        decode_all<DocumentFactsRecord>(of_kind(k_kind_document_facts), document_facts_from_json);
-    if (!doc_facts) {
-        return std::move(doc_facts).error();
-    }
-    for (auto& d : *doc_facts) {
+    auto doc_facts = KV_TRY_VALUE(
+        decode_all<DocumentFactsRecord>(of_kind(k_kind_document_facts), document_facts_from_json));
+    for (auto& d : doc_facts) {
         s.document_facts[d.document_id] = std::move(d);
     }
 
     // Envelopes are the signing service's records (issue 4); only membership matters here.
-    auto envelopes = of_kind("envelope");
-    if (!envelopes) {
-        return std::move(envelopes).error();
-    }
-    for (const auto& text : *envelopes) {
+    const auto envelopes = KV_TRY_VALUE(of_kind("envelope"));
+    for (const auto& text : envelopes) {
         auto e = decode_envelope(text);
         if (!e) {
             return make_error(Errc::integrity, "a stored envelope could not be read");

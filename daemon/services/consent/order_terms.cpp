@@ -1,6 +1,6 @@
-#include "services/consent_terms.h"
+#include "services/consent/order_terms.h"
 
-#include "services/consent_codec.h"
+#include "services/consent/codec.h"
 
 #include <algorithm>
 #include <cctype>

@@ -124,11 +124,8 @@ struct ModeHistoryRecord {
 template <typename T>
 [[nodiscard]] Result<T> decode_text(const std::string& text,
                                     Result<T> (*from)(const Poco::JSON::Object::Ptr&)) {
-    auto obj = parse_json_object(text);
-    if (!obj) {
-        return std::move(obj).error();
-    }
-    return from(*obj);
+    const auto obj = KV_TRY_VALUE(parse_json_object(text));
+    return from(obj);
 }
 
 } // namespace kinvault::services

@@ -11,7 +11,7 @@
 #include "domain/document.h"
 #include "domain/policy.h"
 #include "domain/release.h"
-#include "services/consent_codec.h"
+#include "services/consent/codec.h"
 #include "services/context.h"
 #include "storage/store.h"
 
@@ -84,6 +84,11 @@ private:
 // Storage party status -> the domain's: invited parties exist in the case (an ROI may name them); removed
 // ones withdrew.
 [[nodiscard]] domain::PartyStatus party_status_of(const std::string& status);
+// A party row that gives its account standing in the case: the invitation was accepted and the party still
+// takes part (storage status "active"; invited, substituted and removed rows give none).
+[[nodiscard]] bool has_standing(const storage::PartyRecord& row);
+// The row's role as the domain's; nullopt for a role the rules cannot place.
+[[nodiscard]] std::optional<domain::Role> role_of(const storage::PartyRecord& row);
 
 // What the engine knows about one stored document. Defaults when the clinician has not classified it:
 //  subjects   an ROI document: the subject of its ROI records; a clarification letter: its author; a court

@@ -1,4 +1,4 @@
-#include "services/consent_fhir.h"
+#include "services/consent/fhir.h"
 
 #include <Poco/JSON/Array.h>
 
@@ -105,6 +105,8 @@ Obj purpose_coding(domain::Purpose p) {
 
 } // namespace
 
+// Long on purpose: it writes one Consent resource top to bottom in the order of the FHIR R5 element table, so
+// it reads against the specification; each part is a few plain assignments.
 Obj roi_to_fhir(const RoiDetail& d) {
     const domain::Roi& roi = d.roi;
     Obj c = new Poco::JSON::Object();

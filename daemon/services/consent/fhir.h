@@ -4,7 +4,7 @@
 // provision is an exception to its parent, FHIR R5 Consent.provision.provision).
 #pragma once
 
-#include "services/consent.h"
+#include "services/consent/details.h"
 
 #include <Poco/JSON/Object.h>
 
