@@ -7,6 +7,7 @@
 //   connection
 // Not a test: it prints p50 / p99 / max per measure and scale, and the p99 growth from 1x to 10x.
 #include "app/runtime.h"
+#include "barrier/barrier.h"
 #include "common/clock.h"
 #include "crypto/keyring.h"
 #include "crypto/random.h"
@@ -433,7 +434,8 @@ Row run(const Options& o, int factor) {
             ring.open_secret(must(store->sealed_secret("audit.seed"), "seed").value(), "audit.seed"), "seed");
         services::AuditLog audit(*store, clock, crypto::CheckpointSigner::from_seed(seed, origin), origin);
         must(audit.load(), "audit");
-        services::ReleaseGate gate(*store, ring, clock);
+        const barrier::Barrier barrier(ring);
+        services::ReleaseGate gate(*store, barrier, clock);
         storage::BlobStore blobs(paths.blobs());
         pdf::PdfGateway pdf_gateway;
         services::Vault vault(*store, blobs, ring, audit, gate, pdf_gateway, clock, {});

@@ -325,7 +325,7 @@ Status Runtime::open(const crypto::Secret& unseal) {
     logins.account_cap_per_hour = static_cast<int>(m_settings.get_int("login.account_cap_per_hour", 20));
     logins.address_cap_per_hour = static_cast<int>(m_settings.get_int("login.address_cap_per_hour", 100));
 
-    m_gate = std::make_unique<services::ReleaseGate>(*m_store, *m_keyring, m_clock);
+    m_gate = std::make_unique<services::ReleaseGate>(*m_store, *m_barrier, m_clock);
     m_accounts =
         std::make_unique<services::Accounts>(*m_store, *m_barrier, *m_audit, m_clock, sessions, logins);
     m_notifier = std::make_unique<services::Notifier>(*m_store, *m_barrier, m_clock);

@@ -83,9 +83,9 @@ AccessDecision to_access_decision(const domain::Decision& decision, const CaseCo
     return out;
 }
 
-ReleaseGate::ReleaseGate(storage::Store& store, const crypto::Keyring& keyring, const Clock& clock,
+ReleaseGate::ReleaseGate(storage::Store& store, const barrier::Barrier& barrier, const Clock& clock,
                          domain::Policy policy)
-    : m_store(store), m_keyring(keyring), m_clock(clock), m_policy(policy), m_records(store, keyring) {}
+    : m_store(store), m_clock(clock), m_policy(policy), m_records(store, barrier) {}
 
 Result<CaseAccess> ReleaseGate::case_access(const Principal& principal, const std::string& case_id) {
     const Error hidden = make_error(Errc::not_found, "No such case.");

@@ -8,7 +8,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "crypto/keyring.h"
+#include "barrier/barrier.h"
 #include "domain/policy.h"
 #include "domain/release.h"
 #include "services/consent/records.h"
@@ -58,7 +58,7 @@ struct CaseAccess {
 
 class ReleaseGate {
 public:
-    ReleaseGate(storage::Store& store, const crypto::Keyring& keyring, const Clock& clock,
+    ReleaseGate(storage::Store& store, const barrier::Barrier& barrier, const Clock& clock,
                 domain::Policy policy = {});
     virtual ~ReleaseGate() = default;
 
@@ -79,7 +79,6 @@ public:
 
 protected:
     storage::Store& m_store;
-    const crypto::Keyring& m_keyring;
     const Clock& m_clock;
     domain::Policy m_policy;
     ConsentRecords m_records;

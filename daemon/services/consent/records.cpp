@@ -10,10 +10,6 @@ namespace kinvault::services {
 
 namespace {
 
-std::string record_context(const std::string& kind, const std::string& id) {
-    return "record:" + kind + ":" + id;
-}
-
 template <typename T>
 Result<std::optional<T>> decode_optional(Result<std::optional<std::string>> text,
                                          Result<T> (*from)(const Poco::JSON::Object::Ptr&)) {
@@ -51,8 +47,8 @@ bool is_role(const domain::Party& p, domain::Role r) {
 
 } // namespace
 
-ConsentRecords::ConsentRecords(storage::Store& store, const crypto::Keyring& keyring)
-    : m_store(store), m_keyring(keyring) {}
+ConsentRecords::ConsentRecords(storage::Store& store, const barrier::Barrier& barrier)
+    : m_store(store), m_barrier(barrier) {}
 
 Status ConsentRecords::put(const std::string& kind, const std::string& id, const std::string& case_id,
                            const std::string& document_id, const std::string& state, const std::string& json,
@@ -64,7 +60,7 @@ Status ConsentRecords::put(const std::string& kind, const std::string& id, const
     r.document_id = document_id;
     r.state = state;
     r.updated_at = now;
-    r.sealed = m_keyring.seal_field(json, record_context(kind, id));
+    m_barrier.seal_record(r, json);
     return m_store.put_record(r);
 }
 
@@ -73,7 +69,7 @@ Result<std::optional<std::string>> ConsentRecords::get(const std::string& kind, 
     if (!rec.has_value()) {
         return std::optional<std::string>();
     }
-    auto text = m_keyring.open_field(rec->sealed, record_context(kind, id));
+    auto text = m_barrier.open_record(*rec);
     if (!text) {
         return make_error(Errc::integrity, "a stored " + kind + " record failed authentication");
     }
@@ -85,7 +81,9 @@ ConsentRecords::unseal_all(const std::string& kind, const std::vector<storage::S
     std::vector<std::string> out;
     out.reserve(rows.size());
     for (const auto& r : rows) {
-        auto text = m_keyring.open_field(r.sealed, record_context(kind, r.id));
+        // The row opens under its own kind: one filed under another kind than asked for is refused, as
+        // it was when the caller named the context.
+        auto text = r.kind == kind ? m_barrier.open_record(r) : Result<std::string>(make_error(Errc::integrity, ""));
         if (!text) {
             return make_error(Errc::integrity, "a stored " + kind + " record failed authentication");
         }
@@ -178,7 +176,7 @@ Status ConsentRecords::name_parties(domain::CaseFacts& facts,
         if (row == rows.end()) {
             continue;
         }
-        auto name = m_keyring.open_field(row->name_sealed, "party:" + row->id + ":name");
+        auto name = m_barrier.open_name(*row);
         if (!name) {
             return make_error(Errc::integrity, "a party record failed authentication");
         }

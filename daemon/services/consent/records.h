@@ -6,7 +6,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "crypto/keyring.h"
+#include "barrier/barrier.h"
 #include "domain/case_facts.h"
 #include "domain/document.h"
 #include "domain/policy.h"
@@ -42,10 +42,10 @@ struct CaseSnapshot {
 // the reasons it hands to the audit log (which is not sealed) name parties by id only.
 enum class NameMode { with_names, ids_only };
 
-// Reads and writes the sealed consent records (storage::SealedRecord sealed under "record:<kind>:<id>").
+// Reads and writes the sealed consent records (storage::SealedRecord, sealed through the barrier under its kind and id).
 class ConsentRecords {
 public:
-    ConsentRecords(storage::Store& store, const crypto::Keyring& keyring);
+    ConsentRecords(storage::Store& store, const barrier::Barrier& barrier);
 
     [[nodiscard]] Result<std::optional<domain::Roi>> roi(const std::string& id);
     [[nodiscard]] Status put_roi(const domain::Roi& roi, UnixTime now);
@@ -67,7 +67,7 @@ public:
                                       const std::vector<storage::PartyRecord>& rows) const;
 
     [[nodiscard]] storage::Store& store() { return m_store; }
-    [[nodiscard]] const crypto::Keyring& keyring() const { return m_keyring; }
+    [[nodiscard]] const barrier::Barrier& barrier() const { return m_barrier; }
 
 private:
     [[nodiscard]] Status put(const std::string& kind, const std::string& id, const std::string& case_id,
@@ -78,7 +78,7 @@ private:
     unseal_all(const std::string& kind, const std::vector<storage::SealedRecord>& rows) const;
 
     storage::Store& m_store;
-    const crypto::Keyring& m_keyring;
+    const barrier::Barrier& m_barrier;
 };
 
 // Storage party status -> the domain's: invited parties exist in the case (an ROI may name them); removed

@@ -76,8 +76,7 @@ std::pair<std::string, std::string> Reports::document_info(const std::string& do
         info.first = (*d)->type;
         auto ver = m_store.version_of(document_id, version);
         if (ver && ver->has_value()) {
-            auto title = m_records.keyring().open_field(
-                (*ver)->title_sealed, "doc:" + document_id + ":v" + std::to_string(version) + ":title");
+            auto title = m_records.barrier().open_title(**ver);
             if (title) {
                 info.second = *title;
             }

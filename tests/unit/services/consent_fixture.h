@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "crypto/checkpoint.h"
+#include "barrier/barrier.h"
 #include "crypto/keyring.h"
 #include "crypto/random.h"
 #include "services/audit.h"
@@ -71,6 +72,7 @@ struct World {
     FakeClock clock{day("2026-03-01")};
     std::unique_ptr<storage::Store> store;
     std::unique_ptr<crypto::Keyring> keyring;
+    std::unique_ptr<barrier::Barrier> barrier;
     std::unique_ptr<services::AuditLog> audit;
     std::unique_ptr<services::ReleaseGate> gate;
     std::unique_ptr<services::ConsentServices> consent;
@@ -80,12 +82,13 @@ struct World {
         store = must(storage::open_sqlite_store({dir.path() + "/kinvault.db", 2, 10}));
         auto ring = must(crypto::Keyring::create(crypto::UnsealMethod::key_file, crypto::Secret::random(32)));
         keyring = std::make_unique<crypto::Keyring>(std::move(ring.first));
+        barrier = std::make_unique<barrier::Barrier>(*keyring);
         audit = std::make_unique<services::AuditLog>(
             *store, clock,
             crypto::CheckpointSigner::from_seed(crypto::Secret::random(32), "kinvault.test/audit"),
             "kinvault.test/audit");
         must(audit->load());
-        gate = std::make_unique<services::ReleaseGate>(*store, *keyring, clock);
+        gate = std::make_unique<services::ReleaseGate>(*store, *barrier, clock);
         consent = std::make_unique<services::ConsentServices>(*store, *audit, *gate, clock);
     }
 

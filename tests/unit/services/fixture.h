@@ -55,7 +55,7 @@ struct Stack {
         audit = std::make_unique<services::AuditLog>(
             *store, clock, crypto::CheckpointSigner::generate("test.local/audit"), "test.local/audit");
         REQUIRE(audit->load());
-        gate = std::make_unique<services::ReleaseGate>(*store, *keyring, clock);
+        gate = std::make_unique<services::ReleaseGate>(*store, *barrier, clock);
         accounts = std::make_unique<services::Accounts>(*store, *barrier, *audit, clock,
                                                         services::SessionPolicy{}, logins);
         notifier = std::make_unique<services::Notifier>(*store, *barrier, clock);
