@@ -16,14 +16,15 @@
 
 namespace kinvault::services {
 
+// Fields left out of a designated initialiser are empty.
 struct AuditEvent {
-    std::string actor;  // user id, or "system"
-    std::string action; // e.g. "document.read", "case.create", "login.failure"
-    std::string object; // object id (never a title or file name)
-    std::string case_id;
-    std::string decision; // "permit" | "deny" | "ok" | "error"
-    std::string reason;   // rule code and plain words, no document content
-    std::string details;  // optional JSON object text, ids and codes only
+    std::string actor{};  // user id, or "system"
+    std::string action{}; // e.g. "document.read", "case.create", "login.failure"
+    std::string object{}; // object id (never a title or file name)
+    std::string case_id{};
+    std::string decision{}; // "permit" | "deny" | "ok" | "error"
+    std::string reason{};   // rule code and plain words, no document content
+    std::string details{};  // optional JSON object text, ids and codes only
 };
 
 class AuditLog {

@@ -13,10 +13,10 @@
 #include "pdf/template.h"
 #include "services/accounts.h"
 #include "services/audit.h"
-#include "services/envelope.h"
+#include "services/signing/envelope.h"
 #include "services/notifier.h"
 #include "services/release_gate.h"
-#include "services/vault.h"
+#include "services/documents/vault.h"
 #include "storage/store.h"
 
 #include <functional>

@@ -1,4 +1,4 @@
-#include "services/envelope.h"
+#include "services/signing/envelope.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
