@@ -308,6 +308,8 @@ void Vault::start_blob(Upload::State& s) const {
         });
 }
 
+// Long because the commit is one ordered sequence whose every failure must remove the blob it made:
+// durable blob, version row, the worker's check of the PDF, then row, version and audit in one transaction.
 Result<DocumentView> Vault::commit_upload(Upload::State& s) {
     if (!s.encryptor->finish()) {
         s.writer->abort();
