@@ -108,8 +108,8 @@ enum class EnvelopeCapacity { self, parent_legal_custody, guardian, minor_self, 
 [[nodiscard]] std::string_view to_string(EnvelopeCapacity c);
 // The words a certificate of completion or a signature's reason uses ("parent with legal custody").
 [[nodiscard]] std::string capacity_words(EnvelopeCapacity c);
-// The words for a signer's stored capacity (the stored name itself if it is not one: decoding refuses such
-// records, so only an envelope built in memory could carry one).
+// The words for a signer's stored capacity (the stored text itself if it is no name: decoding refuses such
+// records unless the capacity is empty, i.e. was never recorded).
 [[nodiscard]] std::string capacity_words(const EnvelopeSigner& s);
 // Signing for someone else: the authority relied on must be named.
 [[nodiscard]] bool signs_for_another(EnvelopeCapacity c);

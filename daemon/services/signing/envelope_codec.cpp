@@ -284,7 +284,8 @@ Result<Envelope> decode_envelope(const std::string& json) {
                 x.email = s(so, "email");
                 x.role = s(so, "role");
                 x.capacity = s(so, "capacity");
-                if (!parse_envelope_capacity(x.capacity)) {
+                // Empty: not recorded (a record made outside create()); anything else must be a name.
+                if (!x.capacity.empty() && !parse_envelope_capacity(x.capacity)) {
                     return make_error(Errc::integrity,
                                       "an envelope record names an unrecognised signer capacity");
                 }
