@@ -134,7 +134,7 @@ private:
     Templates m_templates;
     EnvelopeRecords m_records;
     EsignConsents m_consents;
-    PdfSigner m_pdf_signer;   // before m_signer_keys: it copies the root certificate the latter takes
+    PdfSigner m_pdf_signer; // before m_signer_keys: it copies the root certificate the latter takes
     SignerKeys m_signer_keys;
     SignerNotices m_notices;
     Completion m_completion;

@@ -328,7 +328,8 @@ private:
     bool m_check_here{false};   // only decryption found a helper thread
 };
 
-DocumentStreams::DocumentStreams(storage::Store& store, storage::BlobStore& blobs, const crypto::Keyring& keyring)
+DocumentStreams::DocumentStreams(storage::Store& store, storage::BlobStore& blobs,
+                                 const crypto::Keyring& keyring)
     : m_store(store), m_blobs(blobs), m_keyring(keyring),
       m_readers(std::make_unique<Poco::ThreadPool>(4, 64, 60)) {}
 
@@ -357,7 +358,7 @@ Status DocumentStreams::check_blob_tag(const storage::VersionRecord& v, crypto::
 }
 
 Status DocumentStreams::decrypt_checked_blob(const storage::VersionRecord& v, crypto::Secret&& key,
-                                   crypto::BlobMac& mac, const crypto::ByteSink& sink) const {
+                                             crypto::BlobMac& mac, const crypto::ByteSink& sink) const {
     // Each chunk is authenticated as it is decrypted, the file's tag over the same bytes; the caller releases
     // nothing of what reached `sink` unless this returns success.
     const auto recorded = static_cast<std::uint64_t>(v.size);
@@ -392,8 +393,8 @@ Status DocumentStreams::decrypt_checked_blob(const storage::VersionRecord& v, cr
 }
 
 Status DocumentStreams::verify_blob(const storage::VersionRecord& v) {
-    const crypto::Secret key =
-        KV_TRY_VALUE(m_keyring.unwrap_key({v.kek_version, v.wrapped_key}, key_context(v.document_id, v.version)));
+    const crypto::Secret key = KV_TRY_VALUE(
+        m_keyring.unwrap_key({v.kek_version, v.wrapped_key}, key_context(v.document_id, v.version)));
     crypto::BlobMac mac(key);
     if (!v.ciphertext_mac.empty()) {
         return check_blob_tag(v, mac);
@@ -424,13 +425,13 @@ Status DocumentStreams::verify_blob(const storage::VersionRecord& v) {
 }
 
 Status DocumentStreams::decrypt_blob(const storage::VersionRecord& v, const crypto::ByteSink& sink) const {
-    auto key =
-        KV_TRY_VALUE(m_keyring.unwrap_key({v.kek_version, v.wrapped_key}, key_context(v.document_id, v.version)));
+    auto key = KV_TRY_VALUE(
+        m_keyring.unwrap_key({v.kek_version, v.wrapped_key}, key_context(v.document_id, v.version)));
     return decrypt_blob(v, std::move(key), sink);
 }
 
 Status DocumentStreams::decrypt_blob(const storage::VersionRecord& v, crypto::Secret&& key,
-                           const crypto::ByteSink& sink) const {
+                                     const crypto::ByteSink& sink) const {
     crypto::BlobDecryptor dec(std::move(key), blob_binding(v.document_id, v.version, v.kek_version), sink);
     KV_TRY(m_blobs.read(v.blob_id, [&](const std::uint8_t* d, std::size_t n) { return dec.feed(d, n); }));
     return dec.finish();

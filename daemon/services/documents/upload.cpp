@@ -387,15 +387,15 @@ Result<DocumentView> Vault::commit_upload(Upload::State& s) {
             KV_TRY(m_store.update_document(doc));
         }
         KV_TRY(m_store.insert_version(v));
-        return m_audit.append({.actor = s.actor,
-                               .action = s.new_document ? audit_action::document_upload
-                                                        : audit_action::document_version,
-                               .object = doc.id,
-                               .case_id = doc.case_id,
-                               .decision = "ok",
-                               .reason = "stored encrypted",
-                               .details = details.str()},
-                              s.req);
+        return m_audit.append(
+            {.actor = s.actor,
+             .action = s.new_document ? audit_action::document_upload : audit_action::document_version,
+             .object = doc.id,
+             .case_id = doc.case_id,
+             .decision = "ok",
+             .reason = "stored encrypted",
+             .details = details.str()},
+            s.req);
     });
     if (!st) {
         remove_blob();

@@ -25,8 +25,8 @@ Status Completion::complete(Envelope& e, const RequestInfo& req) {
     e.completed_at = now;
 
     // The executed document carries a final practice seal over the whole file.
-    auto sealed =
-        KV_TRY_VALUE(m_signer.seal(last, "Executed: every signer of Kinvault envelope " + e.id + " has signed", now));
+    auto sealed = KV_TRY_VALUE(
+        m_signer.seal(last, "Executed: every signer of Kinvault envelope " + e.id + " has signed", now));
     e.sha256_sealed = crypto::to_hex(crypto::sha256(sealed));
 
     auto certificate = KV_TRY_VALUE(certificate_of_completion(e, now));
@@ -74,8 +74,8 @@ pdf::TemplateValues Completion::certificate_values(const Envelope& e, UnixTime n
             {{"name", s->name},
              {"email", s->email},
              {"role", s->role},
-             {"capacity", capacity_words(*s) +
-                              (s->authority.empty() ? "" : " (authority: " + s->authority + ")")},
+             {"capacity",
+              capacity_words(*s) + (s->authority.empty() ? "" : " (authority: " + s->authority + ")")},
              {"auth_method", s->auth_method + ", " + s->signing_mode},
              {"client_address", s->client_address},
              {"user_agent", s->user_agent},

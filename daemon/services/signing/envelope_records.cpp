@@ -100,7 +100,8 @@ Result<std::vector<Envelope>> EnvelopeRecords::of_case(const Principal& who, con
 }
 
 Result<std::vector<std::string>> EnvelopeRecords::sent_ids() const {
-    auto rows = KV_TRY_VALUE(m_store.records_in_state(k_record_kind, std::string(to_string(EnvelopeState::sent))));
+    auto rows =
+        KV_TRY_VALUE(m_store.records_in_state(k_record_kind, std::string(to_string(EnvelopeState::sent))));
     std::vector<std::string> ids;
     for (const auto& r : rows) {
         ids.push_back(r.id);

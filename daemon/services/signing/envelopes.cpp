@@ -51,9 +51,10 @@ bool has_slot(const Envelope& e, const std::string& slot) {
 
 } // namespace
 
-Envelopes::Envelopes(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, ReleaseGate& gate,
-                     Vault& vault, EnvelopeRecords& records, const Templates& templates, SignerNotices& notices,
-                     pdf::PdfGateway& pdf, const Clock& clock, std::string practice_name)
+Envelopes::Envelopes(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit,
+                     ReleaseGate& gate, Vault& vault, EnvelopeRecords& records, const Templates& templates,
+                     SignerNotices& notices, pdf::PdfGateway& pdf, const Clock& clock,
+                     std::string practice_name)
     : m_store(store), m_keyring(keyring), m_audit(audit), m_gate(gate), m_vault(vault), m_records(records),
       m_templates(templates), m_notices(notices), m_pdf(pdf), m_clock(clock),
       m_practice_name(std::move(practice_name)) {}
@@ -123,11 +124,10 @@ Status Envelopes::validate_signers(Envelope& e, const EnvelopeRequest& request) 
             return make_error(Errc::invalid_input, "signer " + spec.slot + ": no such party in this case");
         }
         // No capacity named: the case's clinician signs as clinician, anyone else for themself.
-        const std::string capacity =
-            !spec.capacity.empty() ? spec.capacity
-            : domain::parse_role(it->role) == domain::Role::clinician
-                ? std::string(to_string(EnvelopeCapacity::clinician))
-                : std::string(to_string(EnvelopeCapacity::self));
+        const std::string capacity = !spec.capacity.empty() ? spec.capacity
+                                     : domain::parse_role(it->role) == domain::Role::clinician
+                                         ? std::string(to_string(EnvelopeCapacity::clinician))
+                                         : std::string(to_string(EnvelopeCapacity::self));
         const auto parsed = parse_envelope_capacity(capacity);
         if (!parsed) {
             return make_error(Errc::invalid_input,
@@ -169,8 +169,8 @@ Status Envelopes::from_template(Envelope& e, const EnvelopeRequest& request, con
     e.template_version = info.tmpl.version;
     for (const auto& decl : info.tmpl.signers) {
         if (!has_slot(e, decl.slot)) {
-            return make_error(Errc::invalid_input, "the template needs a signer for slot '" + decl.slot + "' (" +
-                                                       decl.description + ")");
+            return make_error(Errc::invalid_input, "the template needs a signer for slot '" + decl.slot +
+                                                       "' (" + decl.description + ")");
         }
     }
     // Fill what the vault already knows, unless the request says otherwise.
@@ -188,10 +188,11 @@ Status Envelopes::from_template(Envelope& e, const EnvelopeRequest& request, con
     put("agreement.date", format_date(m_clock.now()));
     if (info.tmpl.find_list("signers") != nullptr && values.lists.count("signers") == 0) {
         for (const auto& s : e.signers) {
-            values.lists["signers"].push_back({{"slot", s.slot},
-                                               {"name", s.name},
-                                               {"capacity", template_capacity(s.capacity)},
-                                               {"authority", s.authority.empty() ? "Own authority" : s.authority}});
+            values.lists["signers"].push_back(
+                {{"slot", s.slot},
+                 {"name", s.name},
+                 {"capacity", template_capacity(s.capacity)},
+                 {"authority", s.authority.empty() ? "Own authority" : s.authority}});
         }
     }
     for (const auto& s : e.signers) {
@@ -225,7 +226,8 @@ Status Envelopes::from_template(Envelope& e, const EnvelopeRequest& request, con
     up.type = doc_type;
     up.title = e.title;
     up.filename = info.tmpl.name + ".pdf";
-    auto stored = KV_TRY_VALUE(m_vault.store_bytes(who.user_id, up, rendered.pdf, access.my_parties.front().id, req));
+    auto stored =
+        KV_TRY_VALUE(m_vault.store_bytes(who.user_id, up, rendered.pdf, access.my_parties.front().id, req));
     e.document_id = stored.id;
     e.base_version = stored.version;
     return {};
@@ -247,7 +249,8 @@ Status Envelopes::from_document(Envelope& e, EnvelopeRequest& request, const Pri
         up.document_id = current.id;
         up.title = current.title;
         up.filename = current.filename;
-        auto stored = KV_TRY_VALUE(m_vault.store_bytes(who.user_id, up, stamped, access.my_parties.front().id, req));
+        auto stored =
+            KV_TRY_VALUE(m_vault.store_bytes(who.user_id, up, stamped, access.my_parties.front().id, req));
         e.base_version = stored.version;
     }
     e.title = request.title.empty() ? current.title : request.title;
@@ -283,12 +286,14 @@ Status Envelopes::place_fields(Envelope& e, std::vector<FieldSpec> fields, std::
         p.signer = f.slot;
         p.page = f.page < 0 ? last_page : f.page;
         if (p.page > last_page) {
-            return make_error(Errc::invalid_input, "field " + p.name + " is on a page the document does not have");
+            return make_error(Errc::invalid_input,
+                              "field " + p.name + " is on a page the document does not have");
         }
         p.rect = f.rect;
         const auto kind = parse_field_kind(f.kind);
         if (!kind) {
-            return make_error(Errc::invalid_input, "field kind must be signature, initials, date, text or checkbox");
+            return make_error(Errc::invalid_input,
+                              "field kind must be signature, initials, date, text or checkbox");
         }
         p.kind = *kind;
         if (p.rect.width <= 0 || p.rect.height <= 0) {
@@ -299,7 +304,8 @@ Status Envelopes::place_fields(Envelope& e, std::vector<FieldSpec> fields, std::
     return {};
 }
 
-Result<Envelope> Envelopes::send(const Principal& who, const std::string& envelope_id, const RequestInfo& req) {
+Result<Envelope> Envelopes::send(const Principal& who, const std::string& envelope_id,
+                                 const RequestInfo& req) {
     auto lock = m_records.lock_for(envelope_id);
     std::lock_guard<std::mutex> guard(*lock);
     auto e = KV_TRY_VALUE(m_records.load_for(who, envelope_id, true));
@@ -362,7 +368,8 @@ Result<Envelope> Envelopes::void_envelope(const Principal& who, const std::strin
         return make_error(Errc::invalid_input, "Say why the envelope is voided.");
     }
     if (e.state != EnvelopeState::draft && e.state != EnvelopeState::sent) {
-        return make_error(Errc::conflict, "Only a draft or an envelope waiting for signatures can be voided.");
+        return make_error(Errc::conflict,
+                          "Only a draft or an envelope waiting for signatures can be voided.");
     }
     e.state = EnvelopeState::voided;
     e.void_reason = reason;

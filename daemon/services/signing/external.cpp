@@ -97,12 +97,12 @@ Result<ExternalPrepared> ExternalSigning::prepare(const Principal& who, const st
     return out;
 }
 
-std::shared_ptr<ExternalSigning::Pending> ExternalSigning::take(const Principal& who,
-                                                                const std::string& envelope_id,
-                                                                const std::string& prepared_id) {
+std::shared_ptr<ExternalSigning::Pending>
+ExternalSigning::take(const Principal& who, const std::string& envelope_id, const std::string& prepared_id) {
     std::lock_guard<std::mutex> g(m_pending_mutex);
     const auto it = m_pending.find(prepared_id);
-    if (it == m_pending.end() || it->second->user_id != who.user_id || it->second->envelope_id != envelope_id) {
+    if (it == m_pending.end() || it->second->user_id != who.user_id ||
+        it->second->envelope_id != envelope_id) {
         return nullptr;
     }
     auto pending = it->second;
@@ -157,8 +157,8 @@ Result<Envelope> ExternalSigning::complete(const Principal& who, const std::stri
             }
         }
     }
-    return m_acts.apply_signature(who, std::move(e), index, signed_pdf, declared->fingerprint, "own certificate",
-                                  pending->act, req);
+    return m_acts.apply_signature(who, std::move(e), index, signed_pdf, declared->fingerprint,
+                                  "own certificate", pending->act, req);
 }
 
 } // namespace kinvault::services

@@ -45,7 +45,8 @@ Status SignerNotices::voided(const Envelope& e) {
 Status SignerNotices::declined(const Envelope& e, const EnvelopeSigner& s, const std::string& sender_email) {
     return m_notifier.queue("declined", e.case_id,
                             Mail{sender_email, "A signer declined a document",
-                                 s.name + " declined to sign \"" + e.title + "\". Their reason is in Kinvault:\n\n" +
+                                 s.name + " declined to sign \"" + e.title +
+                                     "\". Their reason is in Kinvault:\n\n" +
                                      m_notifier.link("/envelope.html#" + e.id) + "\n"});
 }
 

@@ -20,7 +20,8 @@ public:
     // Tells every signer of `group` still to sign that it is their turn (marks them notified).
     [[nodiscard]] Status group(Envelope& e, int group, SigningNotice kind);
     [[nodiscard]] Status voided(const Envelope& e);
-    [[nodiscard]] Status declined(const Envelope& e, const EnvelopeSigner& s, const std::string& sender_email);
+    [[nodiscard]] Status declined(const Envelope& e, const EnvelopeSigner& s,
+                                  const std::string& sender_email);
     [[nodiscard]] Status completed(const Envelope& e);
 
 private:

@@ -33,8 +33,9 @@ std::string initials_of(const std::string& typed_signature) {
 } // namespace
 
 SigningActs::SigningActs(storage::Store& store, AuditLog& audit, Accounts& accounts, Vault& vault,
-                         EnvelopeRecords& records, EsignConsents& consents, SignerKeys& keys, PdfSigner& signer,
-                         SignerNotices& notices, Completion& completion, const Clock& clock)
+                         EnvelopeRecords& records, EsignConsents& consents, SignerKeys& keys,
+                         PdfSigner& signer, SignerNotices& notices, Completion& completion,
+                         const Clock& clock)
     : m_store(store), m_audit(audit), m_accounts(accounts), m_vault(vault), m_records(records),
       m_consents(consents), m_keys(keys), m_signer(signer), m_notices(notices), m_completion(completion),
       m_clock(clock) {}
@@ -306,8 +307,8 @@ Result<Envelope> SigningActs::sign(const Principal& who, const std::string& enve
     e.signers[index].signature_field = request.field_name;
     auto signed_pdf = KV_TRY_VALUE(m_signer.sign_with(bytes, request, key));
     auto fp = crypto::certificate_fingerprint(key.certificate_pem);
-    return apply_signature(who, std::move(e), index, signed_pdf, fp ? *fp : std::string(), "practice-issued key",
-                           act, req);
+    return apply_signature(who, std::move(e), index, signed_pdf, fp ? *fp : std::string(),
+                           "practice-issued key", act, req);
 }
 
 Result<Envelope> SigningActs::decline(const Principal& who, const std::string& envelope_id,

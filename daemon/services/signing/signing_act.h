@@ -63,9 +63,8 @@ public:
     [[nodiscard]] Status check_act(const Principal& who, const Envelope& e, std::size_t index,
                                    const SignAct& act, const RequestInfo& req);
     // The signature field and the values of the signer's other fields (dates and initials filled in).
-    [[nodiscard]] Result<pdf::SignatureRequest> signature_request(Envelope& e, std::size_t index,
-                                                                  const SignAct& act,
-                                                                  const std::string& signer_name);
+    [[nodiscard]] Result<pdf::SignatureRequest>
+    signature_request(Envelope& e, std::size_t index, const SignAct& act, const std::string& signer_name);
     // Stores the signed version, records the evidence, tells the next group, completes when all signed.
     [[nodiscard]] Result<Envelope> apply_signature(const Principal& who, Envelope e, std::size_t index,
                                                    const Bytes& signed_pdf, const std::string& fingerprint,
