@@ -16,7 +16,7 @@
 #include "services/audit.h"
 #include "services/consent/records.h"
 #include "services/release_gate.h"
-#include "services/vault.h"
+#include "services/documents/vault.h"
 #include "storage/blob_store.h"
 #include "storage/store.h"
 

@@ -7,7 +7,7 @@
 #include "services/cases.h"
 #include "services/consent.h"
 #include "services/signing.h"
-#include "services/vault.h"
+#include "services/documents/vault.h"
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 

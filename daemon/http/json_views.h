@@ -2,7 +2,7 @@
 #pragma once
 
 #include "services/cases.h"
-#include "services/vault.h"
+#include "services/documents/vault.h"
 
 #include <Poco/JSON/Object.h>
 

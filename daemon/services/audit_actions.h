@@ -31,6 +31,7 @@ inline constexpr const char* party_consent_facts = "party.consent-facts";
 
 // Documents.
 inline constexpr const char* document_upload = "document.upload";
+inline constexpr const char* document_version = "document.version";
 inline constexpr const char* document_read = "document.read";
 inline constexpr const char* document_list = "document.list";
 inline constexpr const char* document_metadata = "document.metadata";

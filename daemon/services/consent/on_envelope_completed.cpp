@@ -9,7 +9,7 @@ namespace kinvault::services {
 
 namespace {
 
-// The envelope keeps each signer's capacity as text (services/envelope.h); here it becomes the domain's.
+// The envelope keeps each signer's capacity as text (services/signing/envelope.h); here it becomes the domain's.
 // nullopt for the practice's own signature, which authorises nothing. Anything else unrecognised is an error
 // naming the value, never a silent "self".
 Result<std::optional<domain::SignerCapacity>> roi_capacity(const std::string& capacity) {

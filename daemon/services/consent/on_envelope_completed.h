@@ -9,7 +9,7 @@
 #include "services/consent/case_facts.h"
 #include "services/consent/roi_lifecycle.h"
 #include "services/context.h"
-#include "services/envelope.h"
+#include "services/signing/envelope.h"
 
 namespace kinvault::services {
 

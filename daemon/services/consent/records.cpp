@@ -1,7 +1,7 @@
 #include "services/consent/records.h"
 
 #include "domain/party.h"
-#include "services/envelope.h"
+#include "services/signing/envelope.h"
 
 #include <algorithm>
 #include <map>

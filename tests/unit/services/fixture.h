@@ -10,7 +10,7 @@
 #include "services/cases.h"
 #include "services/notifier.h"
 #include "services/release_gate.h"
-#include "services/vault.h"
+#include "services/documents/vault.h"
 #include "storage/blob_store.h"
 #include "storage/store.h"
 

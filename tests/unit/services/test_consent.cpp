@@ -4,7 +4,7 @@
 #include "consent_fixture.h"
 
 #include "services/consent/fhir.h"
-#include "services/envelope.h"
+#include "services/signing/envelope.h"
 
 #include <Poco/JSON/Array.h>
 

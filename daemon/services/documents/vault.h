@@ -1,15 +1,16 @@
 // The encrypted document vault: streaming upload (sniffed, size-limited, hashed, encrypted chunk by chunk,
 // checked by the sandboxed PDF worker), durable commit (blob, row and audit entry before the 201), and
-// authorised, audited, integrity-checked reads through the release gate.
+// authorised, audited, integrity-checked reads through the release gate. Uploads live in upload.cpp,
+// listings, metadata and opening a document in vault.cpp, the download stream in document_stream.cpp.
 #pragma once
 
 #include "common/clock.h"
 #include "common/result.h"
 #include "crypto/blob_cipher.h"
-#include "crypto/blob_mac.h"
 #include "crypto/keyring.h"
 #include "pdf/gateway.h"
 #include "services/audit.h"
+#include "services/documents/document_stream.h"
 #include "services/release_gate.h"
 #include "storage/blob_store.h"
 #include "storage/store.h"
@@ -18,10 +19,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-namespace Poco {
-class ThreadPool;
-}
 
 namespace kinvault::services {
 
@@ -77,8 +74,6 @@ private:
     std::unique_ptr<State> m_state;
 };
 
-class DocumentStream; // checks and decrypts an opened document ahead of the reader (vault.cpp)
-
 struct OpenedDocument {
     DocumentView view;
     storage::VersionRecord version;
@@ -129,16 +124,6 @@ private:
     begin_upload_checked(const Principal& who, const UploadRequest& request, const RequestInfo& req);
     [[nodiscard]] Result<DocumentView> commit_upload(Upload::State& s);
     void start_blob(Upload::State& s) const;
-    // The whole stored file against the version's ciphertext tag (or, for a version stored before tags,
-    // a full authenticated decryption that then records the tag). Nothing is served unless this passes.
-    [[nodiscard]] Status verify_blob(const storage::VersionRecord& v);
-    [[nodiscard]] Status check_blob_tag(const storage::VersionRecord& v, crypto::BlobMac& mac) const;
-    [[nodiscard]] Status decrypt_checked_blob(const storage::VersionRecord& v, crypto::Secret&& key,
-                                              crypto::BlobMac& mac, const crypto::ByteSink& sink) const;
-    [[nodiscard]] std::shared_ptr<DocumentStream> open_stream(const storage::VersionRecord& v);
-    [[nodiscard]] Status decrypt_blob(const storage::VersionRecord& v, const crypto::ByteSink& sink) const;
-    [[nodiscard]] Status decrypt_blob(const storage::VersionRecord& v, crypto::Secret&& key,
-                                      const crypto::ByteSink& sink) const;
 
     storage::Store& m_store;
     storage::BlobStore& m_blobs;
@@ -148,12 +133,7 @@ private:
     pdf::PdfGateway& m_pdf;
     const Clock& m_clock;
     VaultLimits m_limits;
-    // Threads that check and decrypt documents ahead of their readers (two per download in flight).
-    std::unique_ptr<Poco::ThreadPool> m_readers;
+    DocumentStreams m_streams; // the download path (document_stream.h)
 };
-
-[[nodiscard]] std::string blob_binding(const std::string& document_id, std::int64_t version,
-                                       std::uint32_t kek_version);
-[[nodiscard]] std::string key_context(const std::string& document_id, std::int64_t version);
 
 } // namespace kinvault::services

@@ -46,7 +46,7 @@ struct EnvelopeSigner {
     std::string name;
     std::string email;
     std::string role;
-    std::string capacity; // self | parent_legal_custody | guardian | minor_self | clinician | ...
+    std::string capacity; // stored name of an EnvelopeCapacity (parse_envelope_capacity reads it)
     std::string
         authority; // the authority relied on (court order id or custody record), when signing for another
     int group{1};
@@ -100,6 +100,19 @@ struct Envelope {
     std::vector<EnvelopeEvent> events;
     std::string void_reason;
 };
+
+// The capacity in which a signer signs. Stored by name; "parent_with_legal_custody" and "minor_for_self"
+// are accepted as the template language spells them. An unrecognised name is an error, never `self`.
+enum class EnvelopeCapacity { self, parent_legal_custody, guardian, minor_self, clinician, counsel, witness };
+[[nodiscard]] std::optional<EnvelopeCapacity> parse_envelope_capacity(std::string_view text);
+[[nodiscard]] std::string_view to_string(EnvelopeCapacity c);
+// The words a certificate of completion or a signature's reason uses ("parent with legal custody").
+[[nodiscard]] std::string capacity_words(EnvelopeCapacity c);
+// The words for a signer's stored capacity (the stored text itself if it is no name: decoding refuses such
+// records unless the capacity is empty, i.e. was never recorded).
+[[nodiscard]] std::string capacity_words(const EnvelopeSigner& s);
+// Signing for someone else: the authority relied on must be named.
+[[nodiscard]] bool signs_for_another(EnvelopeCapacity c);
 
 [[nodiscard]] std::string_view to_string(EnvelopeState s);
 [[nodiscard]] std::string_view to_string(SignerState s);

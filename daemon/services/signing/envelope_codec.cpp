@@ -1,4 +1,4 @@
-#include "services/envelope.h"
+#include "services/signing/envelope.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -72,7 +72,57 @@ bool b(const Obj& o, const char* k) {
     return o->optValue<bool>(k, false);
 }
 
+constexpr std::array<std::pair<EnvelopeCapacity, std::string_view>, 7> k_capacities{{
+    {EnvelopeCapacity::self, "self"},
+    {EnvelopeCapacity::parent_legal_custody, "parent_legal_custody"},
+    {EnvelopeCapacity::guardian, "guardian"},
+    {EnvelopeCapacity::minor_self, "minor_self"},
+    {EnvelopeCapacity::clinician, "clinician"},
+    {EnvelopeCapacity::counsel, "counsel"},
+    {EnvelopeCapacity::witness, "witness"},
+}};
+
 } // namespace
+
+std::optional<EnvelopeCapacity> parse_envelope_capacity(std::string_view text) {
+    if (text == "parent_with_legal_custody") {
+        return EnvelopeCapacity::parent_legal_custody;
+    }
+    if (text == "minor_for_self") {
+        return EnvelopeCapacity::minor_self;
+    }
+    return parse_in(k_capacities, text);
+}
+
+std::string_view to_string(EnvelopeCapacity c) {
+    return name_in(k_capacities, c);
+}
+
+std::string capacity_words(EnvelopeCapacity c) {
+    switch (c) {
+    case EnvelopeCapacity::self:
+        return "for themself";
+    case EnvelopeCapacity::parent_legal_custody:
+        return "parent with legal custody";
+    case EnvelopeCapacity::minor_self:
+        return "minor for self";
+    case EnvelopeCapacity::guardian:
+    case EnvelopeCapacity::clinician:
+    case EnvelopeCapacity::counsel:
+    case EnvelopeCapacity::witness:
+        break;
+    }
+    return std::string(to_string(c));
+}
+
+std::string capacity_words(const EnvelopeSigner& s) {
+    const auto c = parse_envelope_capacity(s.capacity);
+    return c ? capacity_words(*c) : s.capacity;
+}
+
+bool signs_for_another(EnvelopeCapacity c) {
+    return c == EnvelopeCapacity::parent_legal_custody || c == EnvelopeCapacity::guardian;
+}
 
 std::string_view to_string(EnvelopeState st) {
     return name_in(k_env_states, st);
@@ -91,6 +141,7 @@ int current_group(const Envelope& e) {
     return group;
 }
 
+// Long because it writes every field of the record, one line each, in a fixed order.
 std::string encode_envelope(const Envelope& e) {
     Poco::JSON::Object o;
     o.set("id", e.id);
@@ -188,6 +239,7 @@ std::string encode_envelope(const Envelope& e) {
     return out.str();
 }
 
+// Long because it reads every field of the record, one line each; only the enumerations are checked.
 Result<Envelope> decode_envelope(const std::string& json) {
     try {
         Poco::JSON::Parser parser;
@@ -232,6 +284,11 @@ Result<Envelope> decode_envelope(const std::string& json) {
                 x.email = s(so, "email");
                 x.role = s(so, "role");
                 x.capacity = s(so, "capacity");
+                // Empty: not recorded (a record made outside create()); anything else must be a name.
+                if (!x.capacity.empty() && !parse_envelope_capacity(x.capacity)) {
+                    return make_error(Errc::integrity,
+                                      "an envelope record names an unrecognised signer capacity");
+                }
                 x.authority = s(so, "authority");
                 x.group = static_cast<int>(i(so, "group"));
                 x.state = parse_in(k_signer_states, s(so, "state")).value_or(SignerState::waiting);
