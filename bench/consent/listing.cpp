@@ -112,16 +112,17 @@ struct SeededCase {
 
 class Seeder {
 public:
-    Seeder(storage::Store& store, const crypto::Keyring& keyring, std::string clinician_user,
+    Seeder(storage::Store& store, const crypto::Keyring& keyring, const barrier::Barrier& barrier,
+           std::string clinician_user,
            const Options& o)
-        : m_store(store), m_keyring(keyring), m_records(store, keyring),
+        : m_store(store), m_keyring(keyring), m_barrier(barrier), m_records(store, barrier),
           m_clinician(std::move(clinician_user)), m_o(o) {}
 
     SeededCase family(int n) {
         SeededCase out;
         storage::CaseRecord c;
         c.id = crypto::random_id("case");
-        c.name_sealed = m_keyring.seal_field("Family " + std::to_string(n), "case:" + c.id + ":name");
+        m_barrier.seal_name(c, "Family " + std::to_string(n));
         c.mode = "open";
         c.created_by = m_clinician;
         c.created_at = day("2025-01-01");
@@ -133,10 +134,9 @@ public:
             p.id = crypto::random_id("pty");
             p.case_id = c.id;
             p.role = role;
-            p.name_sealed = m_keyring.seal_field(role + " " + std::to_string(n), "party:" + p.id + ":name");
-            p.email_sealed =
-                m_keyring.seal_field(role + std::to_string(n) + "@bench.example", "party:" + p.id + ":email");
-            p.email_index = m_keyring.blind_index("email", p.id + "@bench.example");
+            m_barrier.seal_name(p, role + " " + std::to_string(n));
+            m_barrier.seal_email(p, role + std::to_string(n) + "@bench.example");
+            p.email_index = m_barrier.email_index(p.id + "@bench.example");
             p.represents = represents;
             p.user_id = user;
             p.status = "active";
@@ -154,9 +154,9 @@ public:
         storage::UserRecord u;
         u.id = crypto::random_id("usr");
         u.kind = "member";
-        u.email_index = m_keyring.blind_index("email", u.id + "@bench.example");
-        u.email_sealed = m_keyring.seal_field(u.id + "@bench.example", "user:" + u.id + ":email");
-        u.name_sealed = m_keyring.seal_field("Attorney " + std::to_string(n), "user:" + u.id + ":name");
+        u.email_index = m_barrier.email_index(u.id + "@bench.example");
+        m_barrier.seal_email(u, u.id + "@bench.example");
+        m_barrier.seal_name(u, "Attorney " + std::to_string(n));
         u.created_at = c.created_at;
         must(m_store.insert_user(u), "user");
         out.attorney_user = u.id;
@@ -295,8 +295,8 @@ private:
         v.pages = 3;
         v.uploaded_by = m_clinician;
         v.uploaded_at = at;
-        v.title_sealed = m_keyring.seal_field(type + " of " + case_id, "doc:" + d.id + ":v1:title");
-        v.filename_sealed = m_keyring.seal_field(type + ".pdf", "doc:" + d.id + ":v1:filename");
+        m_barrier.seal_title(v, type + " of " + case_id);
+        m_barrier.seal_filename(v, type + ".pdf");
         v.kek_version = m_keyring.current_kek_version();
         v.wrapped_key = {0};
         must(m_store.insert_version(v), "version");
@@ -305,6 +305,7 @@ private:
 
     storage::Store& m_store;
     const crypto::Keyring& m_keyring;
+    const barrier::Barrier& m_barrier;
     services::ConsentRecords m_records;
     std::string m_clinician;
     const Options& m_o;
@@ -411,7 +412,8 @@ Row run(const Options& o, int factor) {
     std::cerr << "seeding " << row.cases << " cases, " << row.documents << " documents, " << row.rois
               << " ROIs...\n";
     const auto seed_start = Clock::now();
-    Seeder seeder(*store, ring, admin.id, o);
+    const barrier::Barrier seed_barrier(ring);
+    Seeder seeder(*store, ring, seed_barrier, admin.id, o);
     std::vector<SeededCase> cases;
     cases.reserve(static_cast<std::size_t>(row.cases));
     constexpr int k_batch = 200;

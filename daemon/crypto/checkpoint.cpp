@@ -1,6 +1,7 @@
 #include "crypto/checkpoint.h"
 
 #include "common/hex.h"
+#include "common/utf8.h"
 #include "crypto/sha256.h"
 
 #include <algorithm>
@@ -25,48 +26,10 @@ Error malformed(const std::string& why) {
     return make_error(Errc::integrity, "malformed signed note: " + why);
 }
 
-// Decodes one UTF-8 sequence at text[pos], strictly (no overlong forms, no surrogates, nothing above
-// U+10FFFF). Returns the code point and advances pos, or -1.
+// One strict UTF-8 sequence at text[pos] (common/utf8.h), as a code point, advancing pos; -1 if invalid.
 long next_code_point(std::string_view text, std::size_t& pos) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    const unsigned char lead = byte(pos);
-    if (lead < 0x80) {
-        ++pos;
-        return lead;
-    }
-    std::size_t length = 0;
-    long cp = 0;
-    long min = 0;
-    if ((lead & 0xE0) == 0xC0) {
-        length = 2;
-        cp = lead & 0x1F;
-        min = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-        length = 3;
-        cp = lead & 0x0F;
-        min = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-        length = 4;
-        cp = lead & 0x07;
-        min = 0x10000;
-    } else {
-        return -1;
-    }
-    if (pos + length > text.size()) {
-        return -1;
-    }
-    for (std::size_t i = 1; i < length; ++i) {
-        const unsigned char c = byte(pos + i);
-        if ((c & 0xC0) != 0x80) {
-            return -1;
-        }
-        cp = (cp << 6) | (c & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        return -1;
-    }
-    pos += length;
-    return cp;
+    const auto cp = utf8::next(text, pos);
+    return cp ? static_cast<long>(*cp) : -1;
 }
 
 // Go's unicode.IsSpace, which golang.org/x/mod/sumdb/note uses for key names: the ASCII white space,

@@ -8,10 +8,10 @@ namespace kinvault::http {
 
 namespace {
 
-crypto::Secret take_secret(const Poco::JSON::Object::Ptr& body, const std::string& key) {
-    std::string value = get_string(body, key);
+crypto::Secret take_secret(Body& body, std::string_view key) {
+    std::string value = body->required_string(key);
     crypto::Secret s = crypto::Secret::from_view(value);
-    // Best effort: overwrite the transient copy Poco's parser handed us.
+    // Best effort: overwrite the transient copy (the parsed document still holds one until the body goes).
     std::fill(value.begin(), value.end(), '\0');
     return s;
 }
@@ -52,22 +52,26 @@ void Api::add_account_routes() {
     });
 
     m_router.add("POST", "/api/v1/sessions", [this](Exchange& ex) {
-        auto body = ex.json_body();
+        auto body = ex.body();
         if (!body) {
             return;
         }
-        const std::string email = get_string(body, "email");
-        const crypto::Secret password = take_secret(body, "password");
+        const std::string email = body->required_string("email");
+        const crypto::Secret password = take_secret(*body, "password");
+        const std::string totp = body->string_or("totp", "");
+        const bool cookie = body->optional_bool("cookie").value_or(false);
+        if (!ex.body_ok(*body)) {
+            return;
+        }
         if (email.empty() || password.empty()) {
             ex.send_error(Errc::invalid_input, "Enter your e-mail address and password.");
             return;
         }
-        auto session = m_s.accounts.login(email, password, get_string(body, "totp"), ex.info());
+        auto session = m_s.accounts.login(email, password, totp, ex.info());
         if (!session) {
             ex.send_error(session.error());
             return;
         }
-        const bool cookie = body->has("cookie") && body->getValue<bool>("cookie");
         ex.send_json(201, session_json(ex, *session, cookie));
     });
 
@@ -100,11 +104,15 @@ void Api::add_account_routes() {
     });
 
     m_router.add("POST", "/api/v1/me/totp/confirm", [this](Exchange& ex) {
-        auto body = ex.json_body();
+        auto body = ex.body();
         if (!body) {
             return;
         }
-        Status st = m_s.accounts.confirm_totp(ex.who(), get_string(body, "code"), ex.info());
+        const std::string code = body->required_string("code");
+        if (!ex.body_ok(*body)) {
+            return;
+        }
+        Status st = m_s.accounts.confirm_totp(ex.who(), code, ex.info());
         if (!st) {
             ex.send_error(st.error());
             return;
@@ -113,11 +121,15 @@ void Api::add_account_routes() {
     });
 
     m_router.add("POST", "/api/v1/invitations/peek", [this](Exchange& ex) {
-        auto body = ex.json_body();
+        auto body = ex.body();
         if (!body) {
             return;
         }
-        auto view = m_s.accounts.peek_invitation(get_string(body, "token"));
+        const std::string token = body->required_string("token");
+        if (!ex.body_ok(*body)) {
+            return;
+        }
+        auto view = m_s.accounts.peek_invitation(token);
         if (!view) {
             ex.send_error(view.error());
             return;
@@ -132,17 +144,21 @@ void Api::add_account_routes() {
     });
 
     m_router.add("POST", "/api/v1/invitations/accept", [this](Exchange& ex) {
-        auto body = ex.json_body();
+        auto body = ex.body();
         if (!body) {
             return;
         }
-        const crypto::Secret password = take_secret(body, "password");
-        auto session = m_s.accounts.accept_invitation(get_string(body, "token"), password, ex.info());
+        const std::string token = body->required_string("token");
+        const crypto::Secret password = take_secret(*body, "password");
+        const bool cookie = body->optional_bool("cookie").value_or(false);
+        if (!ex.body_ok(*body)) {
+            return;
+        }
+        auto session = m_s.accounts.accept_invitation(token, password, ex.info());
         if (!session) {
             ex.send_error(session.error());
             return;
         }
-        const bool cookie = body->has("cookie") && body->getValue<bool>("cookie");
         ex.send_json(201, session_json(ex, *session, cookie));
     });
 }

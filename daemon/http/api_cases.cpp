@@ -30,12 +30,16 @@ void Api::add_case_routes() {
     });
 
     m_router.add("POST", "/api/v1/cases", [this](Exchange& ex) {
-        auto body = ex.json_body();
+        auto body = ex.body();
         if (!body) {
             return;
         }
-        auto c = m_s.cases.create(ex.who(), get_string(body, "name"), get_string(body, "mode", "closed"),
-                                  ex.info());
+        const std::string name = body->required_string("name");
+        const std::string mode = body->string_or("mode", "closed");
+        if (!ex.body_ok(*body)) {
+            return;
+        }
+        auto c = m_s.cases.create(ex.who(), name, mode, ex.info());
         if (!c) {
             ex.send_error(c.error());
             return;
@@ -71,16 +75,19 @@ void Api::add_case_routes() {
     };
 
     m_router.add("POST", "/api/v1/cases/{case}/parties", [this, invitation_json](Exchange& ex) {
-        auto body = ex.json_body();
+        auto body = ex.body();
         if (!body) {
             return;
         }
         services::NewParty np;
-        np.role = get_string(body, "role");
-        np.name = get_string(body, "name");
-        np.email = get_string(body, "email");
-        np.represents = get_string(body, "represents");
-        np.date_of_birth = get_string(body, "date_of_birth");
+        np.role = body->required_string("role");
+        np.name = body->required_string("name");
+        np.email = body->required_string("email");
+        np.represents = body->string_or("represents", "");
+        np.date_of_birth = body->string_or("date_of_birth", "");
+        if (!ex.body_ok(*body)) {
+            return;
+        }
         auto inv = m_s.cases.invite(ex.who(), ex.param("case"), np, ex.info());
         if (!inv) {
             ex.send_error(inv.error());

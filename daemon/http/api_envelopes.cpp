@@ -6,7 +6,6 @@
 
 #include <Poco/JSON/Array.h>
 
-#include <sstream>
 
 namespace kinvault::http {
 
@@ -179,25 +178,77 @@ Poco::JSON::Object::Ptr template_json(const services::TemplateInfo& t, bool full
     return o;
 }
 
-services::SignAct sign_act(const Poco::JSON::Object::Ptr& body) {
+// The signing act's keys, shared by /sign and /external/prepare; the body's reader notes every wrong one.
+services::SignAct sign_act(Body& body, bool required) {
     services::SignAct act;
-    act.viewed_sha256 = get_string(body, "viewed_sha256");
-    act.intent = body->has("intent") && body->getValue<bool>("intent");
-    act.typed_signature = get_string(body, "typed_signature");
-    act.drawn_signature_png = get_string(body, "drawn_signature_png");
-    std::string pw = get_string(body, "password");
+    act.viewed_sha256 = required ? body->required_string("viewed_sha256") : body->string_or("viewed_sha256", "");
+    act.intent = required ? body->required_bool("intent") : body->optional_bool("intent").value_or(false);
+    act.typed_signature = body->string_or("typed_signature", "");
+    act.drawn_signature_png = body->string_or("drawn_signature_png", "");
+    std::string pw = required ? body->required_string("password") : body->string_or("password", "");
     act.password = crypto::Secret::from_view(pw);
     std::fill(pw.begin(), pw.end(), '\0');
-    act.totp = get_string(body, "totp");
-    if (body->has("fields") && !body->isNull("fields")) {
-        const auto f = body->getObject("fields");
-        if (f) {
-            for (const auto& [k, v] : *f) {
-                act.fields[k] = v.convert<std::string>();
-            }
-        }
+    act.totp = body->string_or("totp", "");
+    if (auto fields = body->optional_object("fields", json::Keys::any)) {
+        act.fields = fields->string_members();
     }
     return act;
+}
+
+// Rectangles in requests: each side optional, with the default the route documents.
+pdf::Rect rect_of(json::Object& o, double width, double height) {
+    return {o.optional_number("x").value_or(72), o.optional_number("y").value_or(72),
+            o.optional_number("width").value_or(width), o.optional_number("height").value_or(height)};
+}
+
+// The act again from a body already checked (the service call lines read it where they use it).
+services::SignAct sign_act(const BodyPtr& body) {
+    return sign_act(*body, false);
+}
+
+// POST /cases/{case}/envelopes: every key read strictly; problems collected in the body.
+services::EnvelopeRequest envelope_request(Body& body) {
+    constexpr std::int64_t max_page = 100'000;
+    services::EnvelopeRequest r;
+    r.title = body->string_or("title", "");
+    r.template_name = body->string_or("template", "");
+    r.document_id = body->string_or("document", "");
+    r.roi_id = body->string_or("roi", "");
+    // The range is the service's to judge (it names expires_in_days); only the kind is checked here.
+    r.expires_in_days = body->optional_integer("expires_in_days").value_or(r.expires_in_days);
+    if (auto values = body->optional_object("values")) {
+        r.values = pdf::codec::read_values(std::move(*values));
+    }
+    json::Array signers = body->required_array("signers");
+    for (std::size_t i = 0; i < signers.size(); ++i) {
+        json::Object so = signers.object(i);
+        r.signers.push_back({so.string_or("slot", ""), so.string_or("party", ""), so.string_or("capacity", ""),
+                             so.string_or("authority", ""),
+                             static_cast<int>(so.optional_integer("group", 1, 1000).value_or(1))});
+    }
+    if (auto stamps = body->optional_array("stamps")) {
+        for (std::size_t i = 0; i < stamps->size(); ++i) {
+            json::Object so = stamps->object(i);
+            pdf::StampItem item;
+            item.text = so.string_or("text", "");
+            item.page = static_cast<int>(so.optional_integer("page", 0, max_page).value_or(0));
+            item.rect = rect_of(so, 200, 14);
+            r.stamps.push_back(item);
+        }
+    }
+    if (auto fields = body->optional_array("fields")) {
+        for (std::size_t i = 0; i < fields->size(); ++i) {
+            json::Object fo = fields->object(i);
+            services::FieldSpec f;
+            f.name = fo.string_or("name", "");
+            f.slot = fo.string_or("signer", "");
+            f.kind = fo.string_or("kind", "signature");
+            f.page = static_cast<int>(fo.optional_integer("page", -1, max_page).value_or(-1));
+            f.rect = rect_of(fo, 200, 50);
+            r.fields.push_back(f);
+        }
+    }
+    return r;
 }
 
 } // namespace
@@ -270,68 +321,17 @@ void Api::add_envelope_routes() {
     });
 
     m_router.add("POST", "/api/v1/cases/{case}/envelopes", [this, send_envelope](Exchange& ex) {
-        auto body = ex.json_body();
+        auto body = ex.body();
         if (!body) {
             return;
         }
-        services::EnvelopeRequest r;
-        r.case_id = ex.param("case");
-        r.title = get_string(body, "title");
-        r.template_name = get_string(body, "template");
-        r.document_id = get_string(body, "document");
-        r.roi_id = get_string(body, "roi");
-        if (body->has("expires_in_days")) {
-            r.expires_in_days = body->getValue<Poco::Int64>("expires_in_days");
-        }
-        if (r.template_name.empty() == r.document_id.empty()) {
-            ex.send_error(Errc::invalid_input, "Give either a template or a document.");
+        services::EnvelopeRequest r = envelope_request(*body);
+        if (!ex.body_ok(*body)) {
             return;
         }
-        try {
-            if (body->has("values")) {
-                std::ostringstream values_json;
-                body->getObject("values")->stringify(values_json);
-                auto decoded = pdf::codec::decode_values(values_json.str());
-                if (!decoded) {
-                    ex.send_error(decoded.error());
-                    return;
-                }
-                r.values = *decoded;
-            }
-            if (body->has("signers")) {
-                for (const auto& v : *body->getArray("signers")) {
-                    const auto so = v.extract<Poco::JSON::Object::Ptr>();
-                    r.signers.push_back({get_string(so, "slot"), get_string(so, "party"),
-                                         get_string(so, "capacity"), get_string(so, "authority"),
-                                         so->optValue<int>("group", 1)});
-                }
-            }
-            if (body->has("stamps")) {
-                for (const auto& v : *body->getArray("stamps")) {
-                    const auto so = v.extract<Poco::JSON::Object::Ptr>();
-                    pdf::StampItem item;
-                    item.text = get_string(so, "text");
-                    item.page = so->optValue<int>("page", 0);
-                    item.rect = {so->optValue<double>("x", 72), so->optValue<double>("y", 72),
-                                 so->optValue<double>("width", 200), so->optValue<double>("height", 14)};
-                    r.stamps.push_back(item);
-                }
-            }
-            if (body->has("fields")) {
-                for (const auto& v : *body->getArray("fields")) {
-                    const auto fo = v.extract<Poco::JSON::Object::Ptr>();
-                    services::FieldSpec f;
-                    f.name = get_string(fo, "name");
-                    f.slot = get_string(fo, "signer");
-                    f.kind = get_string(fo, "kind", "signature");
-                    f.page = fo->optValue<int>("page", -1);
-                    f.rect = {fo->optValue<double>("x", 72), fo->optValue<double>("y", 72),
-                              fo->optValue<double>("width", 200), fo->optValue<double>("height", 50)};
-                    r.fields.push_back(f);
-                }
-            }
-        } catch (const Poco::Exception& e) {
-            ex.send_error(Errc::invalid_input, "The envelope request is malformed: " + e.displayText());
+        r.case_id = ex.param("case");
+        if (r.template_name.empty() == r.document_id.empty()) {
+            ex.send_error(Errc::invalid_input, "Give either a template or a document.");
             return;
         }
         send_envelope(ex, 201, m_s.signing.create(ex.who(), std::move(r), ex.info()));
@@ -347,8 +347,12 @@ void Api::add_envelope_routes() {
         send_envelope(ex, 200, m_s.signing.remind(ex.who(), ex.param("env"), ex.info()));
     });
     m_router.add("POST", "/api/v1/envelopes/{env}/void", [this, send_envelope](Exchange& ex) {
-        auto body = ex.json_body();
+        auto body = ex.body();
         if (!body) {
+            return;
+        }
+        (void)body->optional_string("reason");
+        if (!ex.body_ok(*body)) {
             return;
         }
         send_envelope(
@@ -356,8 +360,12 @@ void Api::add_envelope_routes() {
             m_s.signing.void_envelope(ex.who(), ex.param("env"), get_string(body, "reason"), ex.info()));
     });
     m_router.add("POST", "/api/v1/envelopes/{env}/decline", [this, send_envelope](Exchange& ex) {
-        auto body = ex.json_body();
+        auto body = ex.body();
         if (!body) {
+            return;
+        }
+        (void)body->optional_string("reason");
+        if (!ex.body_ok(*body)) {
             return;
         }
         send_envelope(ex, 200,
@@ -381,11 +389,15 @@ void Api::add_envelope_routes() {
     });
 
     m_router.add("POST", "/api/v1/envelopes/{env}/consent", [this](Exchange& ex) {
-        auto body = ex.json_body();
+        auto body = ex.body();
         if (!body) {
             return;
         }
-        const bool accept = body->has("accept") && body->getValue<bool>("accept");
+        const bool accept = body->required_bool("accept");
+        (void)body->required_string("disclosure_version");
+        if (!ex.body_ok(*body)) {
+            return;
+        }
         Status st = m_s.signing.consent(ex.who(), ex.param("env"), get_string(body, "disclosure_version"),
                                         accept, ex.info());
         if (!st) {
@@ -404,16 +416,26 @@ void Api::add_envelope_routes() {
     });
 
     m_router.add("POST", "/api/v1/envelopes/{env}/sign", [this, send_envelope](Exchange& ex) {
-        auto body = ex.json_body();
+        auto body = ex.body();
         if (!body) {
+            return;
+        }
+        (void)sign_act(*body, true);
+        if (!ex.body_ok(*body)) {
             return;
         }
         send_envelope(ex, 200, m_s.signing.sign(ex.who(), ex.param("env"), sign_act(body), ex.info()));
     });
 
     m_router.add("POST", "/api/v1/envelopes/{env}/external/prepare", [this](Exchange& ex) {
-        auto body = ex.json_body();
+        auto body = ex.body();
         if (!body) {
+            return;
+        }
+        (void)sign_act(*body, false);
+        (void)body->optional_string("certificate_pem");
+        (void)body->optional_string("chain_pem");
+        if (!ex.body_ok(*body)) {
             return;
         }
         std::vector<std::string> chain;
@@ -439,8 +461,13 @@ void Api::add_envelope_routes() {
     });
 
     m_router.add("POST", "/api/v1/envelopes/{env}/external/complete", [this, send_envelope](Exchange& ex) {
-        auto body = ex.json_body();
+        auto body = ex.body();
         if (!body) {
+            return;
+        }
+        (void)body->required_string("prepared_id");
+        (void)body->required_string("cms");
+        if (!ex.body_ok(*body)) {
             return;
         }
         auto cms = from_base64(get_string(body, "cms"));

@@ -1,7 +1,10 @@
 #include "http/exchange.h"
 
-#include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
+#include "common/utf8.h"
+#include "json/poco.h"
+#include "json/writer.h"
+
+#include <Poco/JSON/Array.h>
 #include <Poco/Logger.h>
 #include <Poco/URI.h>
 
@@ -65,45 +68,94 @@ std::string Exchange::query(const std::string& name, const std::string& fallback
     return it == m_query.end() ? fallback : it->second;
 }
 
-Poco::JSON::Object::Ptr Exchange::json_body() {
+std::string loggable(std::string_view caller_text) {
+    const std::string_view cut = utf8::prefix(caller_text, k_log_value_bytes);
+    std::string out = json::quote(cut);
+    if (cut.size() < caller_text.size()) {
+        out += "...(" + std::to_string(caller_text.size()) + " bytes)";
+    }
+    return out;
+}
+
+BodyPtr Exchange::body(json::Keys keys) {
     constexpr std::size_t limit = 1 << 20;
     if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(limit)) {
         response.setKeepAlive(false);
         send_error(Errc::payload_too_large, "The request body is too large.");
-        return nullptr;
+        return {};
     }
-    std::string body;
+    std::string text;
     std::istream& in = request.stream();
     char buf[8192];
     while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-        body.append(buf, static_cast<std::size_t>(in.gcount()));
-        if (body.size() > limit) {
+        text.append(buf, static_cast<std::size_t>(in.gcount()));
+        if (text.size() > limit) {
             response.setKeepAlive(false);
             send_error(Errc::payload_too_large, "The request body is too large.");
-            return nullptr;
+            return {};
         }
     }
-    if (body.empty()) {
-        return new Poco::JSON::Object();
+    if (text.empty()) {
+        return BodyPtr(std::make_unique<Body>(json::Value::object({}), keys));
     }
-    try {
-        Poco::JSON::Parser parser;
-        const Poco::Dynamic::Var parsed = parser.parse(body);
-        if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) {
-            send_error(Errc::invalid_input, "The request body must be a JSON object.");
-            return nullptr;
+    auto parsed = json::parse(text);
+    if (!parsed.value) {
+        json::Problems problems;
+        problems.add(parsed.failure.path, "the body is not valid JSON: " + parsed.failure.problem);
+        send_problems(problems);
+        return {};
+    }
+    if (parsed.value->kind() != json::Value::Kind::object) {
+        json::Problems problems;
+        problems.add("", "the body must be a JSON object, got " +
+                             std::string(json::kind_name(parsed.value->kind())));
+        send_problems(problems);
+        return {};
+    }
+    return BodyPtr(std::make_unique<Body>(std::move(*parsed.value), keys));
+}
+
+bool Exchange::body_ok(Body& body) {
+    if (body.root().ok()) {
+        return true;
+    }
+    send_problems(body.problems());
+    return false;
+}
+
+void Exchange::send_problems(const json::Problems& problems) {
+    // Paths name the caller's own keys; a bounded answer however long those are.
+    constexpr std::size_t max_listed = 50;
+    auto bounded = [](const std::string& text) { return std::string(utf8::prefix(text, k_log_value_bytes)); };
+    Poco::JSON::Array::Ptr fields = new Poco::JSON::Array();
+    std::string message = problems.list().size() == 1 ? "The request body has a problem: "
+                                                       : "The request body has " +
+                                                             std::to_string(problems.list().size()) +
+                                                             " problems: ";
+    std::size_t listed = 0;
+    for (const auto& p : problems.list()) {
+        if (listed++ == max_listed) {
+            break;
         }
-        return parsed.extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception&) {
-        send_error(Errc::invalid_input, "The request body is not valid JSON.");
-        return nullptr;
+        Poco::JSON::Object::Ptr f = new Poco::JSON::Object();
+        f->set("path", bounded(p.path));
+        f->set("problem", bounded(p.problem));
+        fields->add(f);
+        message += listed > 1 ? "; " : "";
+        message += p.path.empty() ? bounded(p.problem) : bounded(p.path) + ": " + bounded(p.problem);
     }
+    message += ".";
+    Poco::JSON::Object::Ptr inner = new Poco::JSON::Object();
+    inner->set("code", std::string(errc_name(Errc::invalid_input)));
+    inner->set("message", message);
+    inner->set("fields", fields);
+    Poco::JSON::Object::Ptr out = new Poco::JSON::Object();
+    out->set("error", inner);
+    send_json(400, out);
 }
 
 void Exchange::send_json(int status, const Poco::JSON::Object::Ptr& body) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(body, out);
-    const std::string text = out.str();
+    const std::string text = json::write_poco(body);
     response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response.setContentType("application/json; charset=utf-8");
     response.setContentLength64(static_cast<Poco::Int64>(text.size()));
@@ -124,7 +176,8 @@ void Exchange::send_error(const Error& error) {
     if (error.code == Errc::internal || error.code == Errc::integrity || error.code == Errc::unavailable) {
         // The detail stays in the server log (no secrets or document names are ever put in error messages).
         Poco::Logger::get("kinvault.http")
-            .error("%s on %s: %s", std::string(errc_name(error.code)), request.getMethod(), error.message);
+            .error("%s on %s: %s", std::string(errc_name(error.code)), request.getMethod(),
+                   loggable(error.message));
     }
     Poco::JSON::Object::Ptr inner = new Poco::JSON::Object();
     inner->set("code", std::string(errc_name(error.code)));
@@ -157,16 +210,13 @@ void Exchange::send_no_content() {
     m_sent = true;
 }
 
-std::string get_string(const Poco::JSON::Object::Ptr& obj, const std::string& key,
-                       const std::string& fallback) {
-    if (!obj || !obj->has(key) || obj->isNull(key)) {
-        return fallback;
-    }
-    try {
-        return obj->getValue<std::string>(key);
-    } catch (const Poco::Exception&) {
-        return fallback;
-    }
+std::string get_string(const BodyPtr& body, std::string_view key, std::string_view fallback) {
+    const json::Value* v = body ? (*body).value().find(key) : nullptr;
+    return v != nullptr && v->kind() == json::Value::Kind::string ? v->text() : std::string(fallback);
+}
+
+Poco::JSON::Object::Ptr poco_object(const Body& body) {
+    return json::to_poco(body.value()).extract<Poco::JSON::Object::Ptr>();
 }
 
 } // namespace kinvault::http

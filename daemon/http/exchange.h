@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/result.h"
+#include "json/reader.h"
 #include "services/context.h"
 
 #include <Poco/JSON/Object.h>
@@ -10,13 +11,56 @@
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace kinvault::http {
 
 // Errc -> HTTP status, in one place (architecture.md "Errors").
 [[nodiscard]] int status_for(Errc code);
+
+// At most this much of any caller-supplied text goes into the server log, escaped (json::quote), so a
+// caller can neither flood the log nor forge lines in it.
+inline constexpr std::size_t k_log_value_bytes = 200;
+[[nodiscard]] std::string loggable(std::string_view caller_text);
+
+// A request body read through the strict reader (json/reader.h): the parsed document, the problems found in
+// it, and its root object. Read every key, then call Exchange::body_ok().
+class Body {
+public:
+    Body(json::Value value, json::Keys keys) : m_value(std::move(value)), m_root(m_value, m_problems, "", keys) {
+        m_root.absence_judged_later();
+    }
+    Body(const Body&) = delete;
+    Body& operator=(const Body&) = delete;
+
+    json::Object* operator->() { return &m_root; }
+    [[nodiscard]] json::Object& root() { return m_root; }
+    [[nodiscard]] const json::Value& value() const { return m_value; }
+    [[nodiscard]] json::Problems& problems() { return m_problems; }
+
+private:
+    json::Value m_value;
+    json::Problems m_problems;
+    json::Object m_root;
+};
+
+// What Exchange::body() hands a handler: `body->required_string("name")` reads from the root object,
+// `*body` is the Body; empty when the error response was already sent.
+class BodyPtr {
+public:
+    BodyPtr() = default;
+    explicit BodyPtr(std::unique_ptr<Body> body) : m_body(std::move(body)) {}
+    explicit operator bool() const noexcept { return m_body != nullptr; }
+    json::Object* operator->() const { return &m_body->root(); }
+    Body& operator*() const { return *m_body; }
+    [[nodiscard]] Body* get() const noexcept { return m_body.get(); }
+
+private:
+    std::unique_ptr<Body> m_body;
+};
 
 class Exchange {
 public:
@@ -34,8 +78,15 @@ public:
     std::optional<services::Principal> principal;
     [[nodiscard]] const services::Principal& who() const { return *principal; }
 
-    // Parses the body as a JSON object (at most 1 MiB). On failure the error response is already sent.
-    [[nodiscard]] Poco::JSON::Object::Ptr json_body();
+    // Parses the body strictly (at most 1 MiB; json/value.h says what is refused). An empty body reads as {}.
+    // nullptr when the body is too large or not JSON: the error response is already sent. `keys` says
+    // whether a key the handler does not read is refused (the default) or left to a codec that checks keys.
+    [[nodiscard]] BodyPtr body(json::Keys keys = json::Keys::known_only);
+    // Finishes the body's root object; if anything in the body was wrong, answers 400 naming every field at
+    // fault and returns false.
+    [[nodiscard]] bool body_ok(Body& body);
+    // A 400 listing problems: {"error":{"code":"invalid_input","message":...,"fields":[{"path","problem"}]}}.
+    void send_problems(const json::Problems& problems);
 
     void send_json(int status, const Poco::JSON::Object::Ptr& body);
     void send_json(int status, const Poco::JSON::Array::Ptr& body);
@@ -56,8 +107,12 @@ private:
     bool m_sent{false};
 };
 
-// Helpers to read JSON fields with clear errors.
-[[nodiscard]] std::string get_string(const Poco::JSON::Object::Ptr& obj, const std::string& key,
-                                     const std::string& fallback = "");
+// The text under `key` in a body whose reader already checked it (or `fallback`): lets a handler read every
+// key up front, call body_ok(), and still name the value where it is used.
+[[nodiscard]] std::string get_string(const BodyPtr& body, std::string_view key,
+                                     std::string_view fallback = "");
+
+// The body as a Poco object, for the consent codec (services/consent_codec.h), which reads Poco objects.
+[[nodiscard]] Poco::JSON::Object::Ptr poco_object(const Body& body);
 
 } // namespace kinvault::http

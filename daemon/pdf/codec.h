@@ -14,6 +14,7 @@
 #pragma once
 
 #include "common/result.h"
+#include "json/reader.h"
 #include "pdf/geometry.h"
 #include "pdf/inject.h"
 #include "pdf/render.h"
@@ -31,6 +32,9 @@ namespace kinvault::pdf::codec {
 
 [[nodiscard]] std::string encode_values(const TemplateValues& values);
 [[nodiscard]] Result<TemplateValues> decode_values(std::string_view json);
+// The same reading over an object inside a larger document (an HTTP body's "values"): "fields" (text by
+// name) and "lists" (lists of text-by-name rows), both required; problems go to the object's Problems.
+[[nodiscard]] TemplateValues read_values(json::Object values);
 
 [[nodiscard]] std::string encode_placements(const std::vector<FieldPlacement>& placements);
 [[nodiscard]] Result<std::vector<FieldPlacement>> decode_placements(std::string_view json);

@@ -506,27 +506,24 @@ Result<WorkerOutcome> PdfGateway::execute(std::string_view operation, const wire
 
 Result<wire::Message> PdfGateway::run(std::string_view operation, const wire::Header& params,
                                       const InputSource& input) {
-    auto outcome = execute(operation, params, input);
-    if (!outcome) {
-        return std::move(outcome).error();
-    }
-    switch (outcome->end) {
+    auto outcome = KV_TRY_VALUE(execute(operation, params, input));
+    switch (outcome.end) {
     case WorkerEnd::timed_out:
         return refusal_error(IntakeRefusal::too_slow);
     case WorkerEnd::output_too_large:
         return internal("The PDF worker's output exceeded the configured limit.");
     case WorkerEnd::signaled:
-        return from_signal(outcome->term_signal);
+        return from_signal(outcome.term_signal);
     case WorkerEnd::exited:
         break;
     }
-    auto message = wire::parse_message(outcome->output);
+    auto message = wire::parse_message(outcome.output);
     if (!message) {
         return internal("The PDF worker gave no valid reply (exit code " +
-                        std::to_string(outcome->exit_code) + ").");
+                        std::to_string(outcome.exit_code) + ").");
     }
     const std::string_view status = wire::find(message->header, "status").value_or("");
-    if (status == wire::status_ok && outcome->exit_code == wire::exit_reply) {
+    if (status == wire::status_ok && outcome.exit_code == wire::exit_reply) {
         return std::move(message).value();
     }
     if (status == wire::status_refused) {
@@ -541,11 +538,8 @@ Result<wire::Message> PdfGateway::run(std::string_view operation, const wire::He
 }
 
 Result<InspectReport> PdfGateway::inspect(const InputSource& input, const IntakeLimits& limits) {
-    auto reply = run("inspect", wire::limits_to_params(limits), input);
-    if (!reply) {
-        return std::move(reply).error();
-    }
-    return wire::report_from_header(reply->header);
+    auto reply = KV_TRY_VALUE(run("inspect", wire::limits_to_params(limits), input));
+    return wire::report_from_header(reply.header);
 }
 
 Result<InspectReport> PdfGateway::inspect(std::span<const std::uint8_t> pdf, const IntakeLimits& limits) {

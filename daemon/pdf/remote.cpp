@@ -44,11 +44,8 @@ Status check_request_size(const wire::Header& params, const std::string& what) {
 // Runs the job and separates a rejection ("ok" reply carrying `rejected`) from a result.
 Result<wire::Message> run_job(PdfGateway& gateway, std::string_view operation, const wire::Header& params,
                               std::span<const std::uint8_t> input) {
-    auto reply = gateway.run(operation, params, input_from(input));
-    if (!reply) {
-        return std::move(reply).error();
-    }
-    if (auto rejection = codec::rejection_of(reply->header)) {
+    auto reply = KV_TRY_VALUE(gateway.run(operation, params, input_from(input)));
+    if (auto rejection = codec::rejection_of(reply.header)) {
         return std::move(*rejection);
     }
     return reply;
@@ -81,16 +78,13 @@ Result<RenderedDocument> remote_render(PdfGateway& gateway, const std::string& t
         {"font.bold", options.font_files.bold.string()},
     };
     KV_TRY(check_request_size(params, "The template with its values"));
-    auto reply = run_job(gateway, "render", params, {});
-    if (!reply) {
-        return std::move(reply).error();
-    }
+    auto reply = KV_TRY_VALUE(run_job(gateway, "render", params, {}));
     const std::string operation = "render";
-    const auto pages = parse_count(wire::find(reply->header, "pages").value_or(""));
+    const auto pages = parse_count(wire::find(reply.header, "pages").value_or(""));
     if (!pages || *pages < 1 || *pages > max_rendered_pages) {
         return unreadable(operation, "no valid page count");
     }
-    auto placements = codec::decode_placements(wire::find(reply->header, "placements").value_or(""));
+    auto placements = codec::decode_placements(wire::find(reply.header, "placements").value_or(""));
     if (!placements) {
         return unreadable(operation, placements.error().message);
     }
@@ -100,11 +94,11 @@ Result<RenderedDocument> remote_render(PdfGateway& gateway, const std::string& t
                               "field " + placement.name + " is placed on a page the document lacks");
         }
     }
-    if (!starts_with(reply->payload, pdf_magic)) {
+    if (!starts_with(reply.payload, pdf_magic)) {
         return unreadable(operation, "the payload is not a PDF");
     }
     RenderedDocument document;
-    document.pdf = std::move(reply->payload);
+    document.pdf = std::move(reply.payload);
     document.placements = std::move(placements).value();
     document.pages = *pages;
     return document;
@@ -118,14 +112,11 @@ Result<Bytes> remote_stamp(PdfGateway& gateway, const Bytes& pdf, const std::vec
         {"font.bold", fonts.bold.string()},
     };
     KV_TRY(check_request_size(params, "The list of values to stamp"));
-    auto reply = run_job(gateway, "stamp", params, pdf);
-    if (!reply) {
-        return std::move(reply).error();
-    }
-    if (!keeps_prefix(reply->payload, pdf)) {
+    auto reply = KV_TRY_VALUE(run_job(gateway, "stamp", params, pdf));
+    if (!keeps_prefix(reply.payload, pdf)) {
         return unreadable("stamp", "the stamped PDF does not begin with the original document");
     }
-    return std::move(reply->payload);
+    return std::move(reply.payload);
 }
 
 Result<PreparedPdf> remote_prepare(PdfGateway& gateway, const Bytes& pdf, const SignatureRequest& request) {
@@ -134,22 +125,19 @@ Result<PreparedPdf> remote_prepare(PdfGateway& gateway, const Bytes& pdf, const 
         {"font", request.font_path},
     };
     KV_TRY(check_request_size(params, "The signature request"));
-    auto reply = run_job(gateway, "prepare-signature", params, pdf);
-    if (!reply) {
-        return std::move(reply).error();
-    }
+    auto reply = KV_TRY_VALUE(run_job(gateway, "prepare-signature", params, pdf));
     const std::string operation = "prepare-signature";
-    auto prepared = codec::decode_prepared(wire::find(reply->header, "prepared").value_or(""));
+    auto prepared = codec::decode_prepared(wire::find(reply.header, "prepared").value_or(""));
     if (!prepared) {
         return unreadable(operation, prepared.error().message);
     }
     if (!request.field_name.empty() && prepared->field_name != request.field_name) {
         return unreadable(operation, "it names a different signature field");
     }
-    if (!keeps_prefix(reply->payload, pdf)) {
+    if (!keeps_prefix(reply.payload, pdf)) {
         return unreadable(operation, "the prepared PDF does not begin with the original document");
     }
-    prepared->pdf = std::move(reply->payload);
+    prepared->pdf = std::move(reply.payload);
     if (const auto checked = check_prepared(*prepared); !checked) {
         return unreadable(operation, checked.error().message);
     }

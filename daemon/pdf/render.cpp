@@ -1,6 +1,7 @@
 #include "pdf/render.h"
 
 #include "common/file.h"
+#include "common/utf8.h"
 
 #include <podofo/podofo.h>
 
@@ -62,70 +63,13 @@ bool TextMeasure::has_glyph(char32_t code_point) {
     return m_font.GetFontMetrics()->GetGlyphId(static_cast<long>(code_point)) != 0;
 }
 
+// Thin names over common/utf8.h, the one decoder, kept because the layout code reads better with them.
 std::optional<std::u32string> decode_utf8(std::string_view utf8) {
-    std::u32string out;
-    out.reserve(utf8.size());
-    for (std::size_t i = 0; i < utf8.size();) {
-        const auto b0 = static_cast<unsigned char>(utf8[i]);
-        std::size_t len = 0;
-        char32_t cp = 0;
-        if (b0 < 0x80) {
-            len = 1;
-            cp = b0;
-        } else if ((b0 & 0xE0) == 0xC0) {
-            len = 2;
-            cp = b0 & 0x1F;
-        } else if ((b0 & 0xF0) == 0xE0) {
-            len = 3;
-            cp = b0 & 0x0F;
-        } else if ((b0 & 0xF8) == 0xF0) {
-            len = 4;
-            cp = b0 & 0x07;
-        } else {
-            return std::nullopt;
-        }
-        if (i + len > utf8.size()) {
-            return std::nullopt;
-        }
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto b = static_cast<unsigned char>(utf8[i + k]);
-            if ((b & 0xC0) != 0x80) {
-                return std::nullopt;
-            }
-            cp = (cp << 6) | (b & 0x3F);
-        }
-        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8 (RFC 3629 §3).
-        const bool overlong =
-            (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-        if (overlong || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-            return std::nullopt;
-        }
-        out.push_back(cp);
-        i += len;
-    }
-    return out;
+    return utf8::decode(utf8);
 }
 
 std::string encode_utf8(std::u32string_view text) {
-    std::string out;
-    for (const char32_t cp : text) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
-    return out;
+    return utf8::encode(text);
 }
 
 std::optional<char32_t> first_unsupported(TextMeasure& measure, std::u32string_view text) {
@@ -1147,15 +1091,9 @@ Rect page_rect(PageSize size) {
 }
 
 Result<FontSet> load_fonts(const FontFiles& files) {
-    auto regular = read_font_file(files.regular);
-    if (!regular) {
-        return std::move(regular).error();
-    }
-    auto bold = read_font_file(files.bold);
-    if (!bold) {
-        return std::move(bold).error();
-    }
-    return FontSet{std::move(regular).value(), std::move(bold).value()};
+    auto regular = KV_TRY_VALUE(read_font_file(files.regular));
+    auto bold = KV_TRY_VALUE(read_font_file(files.bold));
+    return FontSet{std::move(regular), std::move(bold)};
 }
 
 Result<RenderedDocument> render_template(const Template& tmpl, const TemplateValues& values,
@@ -1166,11 +1104,8 @@ Result<RenderedDocument> render_template(const Template& tmpl, const TemplateVal
     KV_TRY(check_values(tmpl, values));
     std::shared_ptr<const FontSet> fonts = options.fonts;
     if (!fonts) {
-        auto loaded = load_fonts(options.font_files);
-        if (!loaded) {
-            return std::move(loaded).error();
-        }
-        fonts = std::make_shared<const FontSet>(std::move(loaded).value());
+        auto loaded = KV_TRY_VALUE(load_fonts(options.font_files));
+        fonts = std::make_shared<const FontSet>(std::move(loaded));
     }
     quiet_podofo();
     try {

@@ -569,32 +569,17 @@ Result<PreparedPdf> prepare_signature(const Bytes& pdf, const SignatureRequest& 
 Result<SignedPdf> sign_with_key(const Bytes& pdf, SignatureRequest request,
                                 const crypto::Secret& private_key_pem, const std::string& certificate_pem,
                                 const std::vector<std::string>& chain_pem) {
-    auto cert = crypto::describe_certificate(certificate_pem);
-    if (!cert) {
-        return std::move(cert).error();
-    }
+    auto cert = KV_TRY_VALUE(crypto::describe_certificate(certificate_pem));
     if (request.signer_name.empty()) {
-        request.signer_name = cert->common_name;
+        request.signer_name = cert.common_name;
     }
     // Check key and certificate before the PDF work, so a wrong key fails fast and clearly.
     KV_TRY(crypto::cms_check_signer(private_key_pem, certificate_pem));
-    auto prepared = prepare_signature(pdf, request);
-    if (!prepared) {
-        return std::move(prepared).error();
-    }
-    auto digest = byte_range_digest(*prepared);
-    if (!digest) {
-        return std::move(digest).error();
-    }
-    auto cms = crypto::cms_sign(*digest, private_key_pem, certificate_pem, chain_pem);
-    if (!cms) {
-        return std::move(cms).error();
-    }
-    auto injected = inject_signature(*prepared, *cms);
-    if (!injected) {
-        return std::move(injected).error();
-    }
-    return SignedPdf{std::move(*injected), prepared->field_name, prepared->byte_range};
+    auto prepared = KV_TRY_VALUE(prepare_signature(pdf, request));
+    auto digest = KV_TRY_VALUE(byte_range_digest(prepared));
+    auto cms = KV_TRY_VALUE(crypto::cms_sign(digest, private_key_pem, certificate_pem, chain_pem));
+    auto injected = KV_TRY_VALUE(inject_signature(prepared, cms));
+    return SignedPdf{std::move(injected), prepared.field_name, prepared.byte_range};
 }
 
 Result<SignLocalResult> sign_local(const SignLocalOptions& options) {
@@ -609,38 +594,20 @@ Result<SignLocalResult> sign_local(const SignLocalOptions& options) {
     constexpr std::size_t k_max_pem = 1024 * 1024;
     constexpr std::size_t k_max_pdf = 2ULL * 1024 * 1024 * 1024;
     // Straight into locked memory, so no copy of the key is left behind in the heap.
-    auto key = read_file_into<crypto::Secret>(options.key_path, k_max_pem);
-    if (!key) {
-        return std::move(key).error();
-    }
-    auto cert_bytes = read_file(options.certificate_path, k_max_pem);
-    if (!cert_bytes) {
-        return std::move(cert_bytes).error();
-    }
+    auto key = KV_TRY_VALUE(read_file_into<crypto::Secret>(options.key_path, k_max_pem));
+    auto cert_bytes = KV_TRY_VALUE(read_file(options.certificate_path, k_max_pem));
     std::vector<std::string> chain;
     if (options.chain_path) {
-        auto chain_bytes = read_file(*options.chain_path, k_max_pem);
-        if (!chain_bytes) {
-            return std::move(chain_bytes).error();
-        }
-        auto split = crypto::split_certificate_bundle(to_string(*chain_bytes));
-        if (!split) {
-            return std::move(split).error();
-        }
-        chain = std::move(*split);
+        auto chain_bytes = KV_TRY_VALUE(read_file(*options.chain_path, k_max_pem));
+        auto split = KV_TRY_VALUE(crypto::split_certificate_bundle(to_string(chain_bytes)));
+        chain = std::move(split);
     }
-    auto input = read_file(options.input_path, k_max_pdf);
-    if (!input) {
-        return std::move(input).error();
-    }
-    const std::string certificate = to_string(*cert_bytes);
-    auto info = crypto::describe_certificate(certificate);
-    if (!info) {
-        return std::move(info).error();
-    }
+    auto input = KV_TRY_VALUE(read_file(options.input_path, k_max_pdf));
+    const std::string certificate = to_string(cert_bytes);
+    auto info = KV_TRY_VALUE(crypto::describe_certificate(certificate));
 
     SignatureRequest request;
-    request.signer_name = info->common_name;
+    request.signer_name = info.common_name;
     request.capacity = options.capacity;
     request.reason = options.reason;
     request.location = options.location;
@@ -651,18 +618,15 @@ Result<SignLocalResult> sign_local(const SignLocalOptions& options) {
     if (options.rect) {
         request.rect = *options.rect;
     }
-    auto signed_pdf = sign_with_key(*input, request, *key, certificate, chain);
-    if (!signed_pdf) {
-        return std::move(signed_pdf).error();
-    }
-    KV_TRY(write_file_atomically(options.output_path, signed_pdf->pdf));
+    auto signed_pdf = KV_TRY_VALUE(sign_with_key(input, request, key, certificate, chain));
+    KV_TRY(write_file_atomically(options.output_path, signed_pdf.pdf));
 
     SignLocalResult result;
-    result.field_name = signed_pdf->field_name;
-    result.byte_range = signed_pdf->byte_range;
+    result.field_name = signed_pdf.field_name;
+    result.byte_range = signed_pdf.byte_range;
     result.signer_name = request.signer_name;
     result.signature_id = request.signature_id;
-    result.output_size = signed_pdf->pdf.size();
+    result.output_size = signed_pdf.pdf.size();
     return result;
 }
 

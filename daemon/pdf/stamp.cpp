@@ -371,11 +371,8 @@ Result<Bytes> stamp_fields(const Bytes& pdf, const std::vector<StampItem>& items
     }
     std::shared_ptr<const FontSet> fonts = options.fonts;
     if (!fonts) {
-        auto loaded = load_fonts(options.font_files);
-        if (!loaded) {
-            return std::move(loaded).error();
-        }
-        fonts = std::make_shared<const FontSet>(std::move(loaded).value());
+        auto loaded = KV_TRY_VALUE(load_fonts(options.font_files));
+        fonts = std::make_shared<const FontSet>(std::move(loaded));
     }
     quiet_podofo();
     PoDoFo::PdfMemDocument doc;

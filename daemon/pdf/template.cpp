@@ -1046,13 +1046,10 @@ Result<Template> load_template_file(const std::filesystem::path& path) {
         return make_error(Errc::unavailable, "error reading template " + path.string());
     }
     const std::string& text = *read;
-    auto parsed = parse_template(text, path.filename().string());
-    if (!parsed) {
-        return std::move(parsed).error();
-    }
-    if (parsed->name + std::string(template_extension) != path.filename().string()) {
-        return make_error(Errc::invalid_input, path.filename().string() + ": @template " + parsed->name +
-                                                   " does not match the file name (expected " + parsed->name +
+    auto parsed = KV_TRY_VALUE(parse_template(text, path.filename().string()));
+    if (parsed.name + std::string(template_extension) != path.filename().string()) {
+        return make_error(Errc::invalid_input, path.filename().string() + ": @template " + parsed.name +
+                                                   " does not match the file name (expected " + parsed.name +
                                                    std::string(template_extension) + ")");
     }
     return parsed;
@@ -1085,11 +1082,8 @@ Result<std::vector<Template>> load_template_dir(const std::filesystem::path& dir
     std::sort(paths.begin(), paths.end());
     std::vector<Template> templates;
     for (const auto& path : paths) {
-        auto loaded = load_template_file(path);
-        if (!loaded) {
-            return std::move(loaded).error();
-        }
-        templates.push_back(std::move(loaded).value());
+        auto loaded = KV_TRY_VALUE(load_template_file(path));
+        templates.push_back(std::move(loaded));
     }
     return templates;
 }

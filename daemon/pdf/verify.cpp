@@ -1,6 +1,7 @@
 #include "pdf/verify.h"
 
 #include "common/file.h"
+#include "common/utf8.h"
 
 #include "crypto/sha256.h"
 
@@ -527,22 +528,8 @@ std::optional<Value> find_object(const Bytes& data, std::int64_t number, std::in
 // PDF text string to UTF-8 (ISO 32000-1 §7.9.2.2): UTF-16BE with BOM, UTF-8 with BOM (PDF 2.0), else
 // PDFDocEncoding, approximated here by Latin-1 for the printable range.
 std::string text_to_utf8(const std::string& raw) {
-    auto append_code_point = [](std::string& out, std::uint32_t cp) {
-        if (cp < 0x80) {
-            out.push_back(static_cast<char>(cp));
-        } else if (cp < 0x800) {
-            out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else if (cp < 0x10000) {
-            out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else {
-            out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        }
+    const auto append_code_point = [](std::string& out, std::uint32_t cp) {
+        utf8::append(out, static_cast<char32_t>(cp));
     };
     std::string out;
     const auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(raw[i]); };
@@ -945,21 +932,15 @@ Result<VerifyReport> verify_pdf_file(const std::string& pdf_path,
     VerifyOptions options;
     options.validation_time = validation_time;
     for (const auto& path : root_pem_paths) {
-        auto pem = read_file(path, 1024 * 1024);
-        if (!pem) {
-            return std::move(pem).error();
-        }
-        auto certs = crypto::split_certificate_bundle(to_string(*pem));
+        auto pem = KV_TRY_VALUE(read_file(path, 1024 * 1024));
+        auto certs = crypto::split_certificate_bundle(to_string(pem));
         if (!certs) {
             return make_error(Errc::invalid_input, path + ": " + certs.error().message);
         }
         options.trusted_roots_pem.insert(options.trusted_roots_pem.end(), certs->begin(), certs->end());
     }
-    auto pdf = read_file(pdf_path, k_max_file);
-    if (!pdf) {
-        return std::move(pdf).error();
-    }
-    return verify_pdf(*pdf, options);
+    auto pdf = KV_TRY_VALUE(read_file(pdf_path, k_max_file));
+    return verify_pdf(pdf, options);
 }
 
 std::string format_report(const VerifyReport& report) {

@@ -351,11 +351,8 @@ Status prepare_font_set(Job& job) {
     if (const auto bold = wire::find(job.params, "font.bold")) {
         files.bold = std::string(*bold);
     }
-    auto fonts = pdf::load_fonts(files);
-    if (!fonts) {
-        return std::move(fonts).error();
-    }
-    job.prepared = std::make_shared<const pdf::FontSet>(std::move(fonts).value());
+    auto fonts = KV_TRY_VALUE(pdf::load_fonts(files));
+    job.prepared = std::make_shared<const pdf::FontSet>(std::move(fonts));
     return {};
 }
 

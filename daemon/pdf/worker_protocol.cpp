@@ -146,12 +146,9 @@ Result<Message> parse_message(std::span<const std::uint8_t> bytes) {
         return bad_header("reply header length out of range");
     }
     const auto text = bytes.subspan(length_prefix_bytes, *length);
-    auto header = decode_header(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
-    if (!header) {
-        return std::move(header).error();
-    }
+    auto header = KV_TRY_VALUE(decode_header(std::string_view(reinterpret_cast<const char*>(text.data()), text.size())));
     const auto payload = bytes.subspan(length_prefix_bytes + *length);
-    return Message{std::move(header).value(), Bytes(payload.begin(), payload.end())};
+    return Message{std::move(header), Bytes(payload.begin(), payload.end())};
 }
 
 std::optional<std::string_view> find(const Header& header, std::string_view key) {
@@ -170,18 +167,12 @@ Header limits_to_params(const IntakeLimits& limits) {
 Result<IntakeLimits> limits_from_params(const Header& params) {
     IntakeLimits limits;
     if (find(params, "max_depth")) {
-        auto depth = required_int<int>(params, "max_depth", 1);
-        if (!depth) {
-            return std::move(depth).error();
-        }
-        limits.max_depth = *depth;
+        auto depth = KV_TRY_VALUE(required_int<int>(params, "max_depth", 1));
+        limits.max_depth = depth;
     }
     if (find(params, "max_objects")) {
-        auto objects = required_int<std::int64_t>(params, "max_objects", 1);
-        if (!objects) {
-            return std::move(objects).error();
-        }
-        limits.max_objects = *objects;
+        auto objects = KV_TRY_VALUE(required_int<std::int64_t>(params, "max_objects", 1));
+        limits.max_objects = objects;
     }
     return limits;
 }

@@ -6,8 +6,11 @@
 //             exit status 0 when a reply with status "ok" or "refused" was written, 2 for "error"
 //
 // A header is UTF-8 text, one "key=value\n" per line. Keys are [a-z0-9_.-]+; in values a backslash escapes
-// itself, "\n" and "\r", so any value round-trips. Key/value text instead of JSON keeps a parser out of the
-// sandboxed worker's attack surface and a dependency out of its binary.
+// itself, "\n" and "\r", so any value round-trips. The frame itself is key/value text, but structured values
+// (template values, field placements, stamp items, signature requests, prepared-signature metadata) travel
+// inside it as JSON (pdf/codec.h), so both the daemon and the sandboxed worker do parse JSON: with the one
+// strict reader (json/value.h, json/reader.h: duplicate keys, deep nesting, bad UTF-8 and unknown keys
+// refused), written by the one canonical writer (json/writer.h).
 //
 // Every reply header has "status": "ok" (operation-specific keys follow), "refused" ("code" is an
 // IntakeRefusal name, "detail" a technical reason for logs) or "error" ("message", a bug or a bad request).

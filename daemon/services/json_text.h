@@ -1,28 +1,15 @@
-// Minimal canonical JSON writing for audit entries: fixed key order, no whitespace, so an entry's bytes
-// (and therefore its Merkle leaf) are reproducible by anyone who re-serialises the same fields.
+// Canonical JSON for audit entries comes from the one writer (json/writer.h): fixed key order, no
+// whitespace, so an entry's bytes (and therefore its Merkle leaf) are reproducible by anyone who
+// re-serialises the same fields. These names keep the services' spelling.
 #pragma once
 
-#include <cstdint>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
+#include "json/writer.h"
 
 namespace kinvault::services {
 
-[[nodiscard]] std::string json_quote(std::string_view text);
-
-class JsonObjectWriter {
-public:
-    JsonObjectWriter& field(std::string_view key, std::string_view value);
-    JsonObjectWriter& field(std::string_view key, std::int64_t value);
-    JsonObjectWriter& raw(std::string_view key, std::string_view json);
-    [[nodiscard]] std::string str() const { return m_out + "}"; }
-
-private:
-    std::string m_out{"{"};
-    bool m_first{true};
-    void key(std::string_view k);
-};
+inline std::string json_quote(std::string_view text) {
+    return json::quote(text);
+}
+using JsonObjectWriter = json::ObjectWriter;
 
 } // namespace kinvault::services
