@@ -440,7 +440,7 @@ Row run(const Options& o, int factor) {
         services::ReleaseGate gate(*store, barrier, clock);
         storage::BlobStore blobs(paths.blobs());
         pdf::PdfGateway pdf_gateway;
-        services::Vault vault(*store, blobs, ring, audit, gate, pdf_gateway, clock, {});
+        services::Vault vault(*store, blobs, barrier, audit, gate, pdf_gateway, clock, {});
         const services::RequestInfo req{"127.0.0.1", "bench"};
 
         std::vector<double> gate_ms;

@@ -334,7 +334,7 @@ Status Runtime::open(const crypto::Secret& unseal) {
     }
     m_cases = std::make_unique<services::Cases>(*m_store, *m_barrier, *m_audit, *m_accounts, *m_gate,
                                                 *m_notifier, m_clock);
-    m_vault = std::make_unique<services::Vault>(*m_store, *m_blobs, *m_keyring, *m_audit, *m_gate, *m_pdf,
+    m_vault = std::make_unique<services::Vault>(*m_store, *m_blobs, *m_barrier, *m_audit, *m_gate, *m_pdf,
                                                 m_clock, m_limits);
     auto orphans = m_vault->remove_orphans();
     if (!orphans) {
@@ -380,7 +380,7 @@ Status Runtime::open(const crypto::Secret& unseal) {
         }
         keys.seal = crypto::CertifiedKey{std::move(seal_key).value(), **seal_cert};
     }
-    m_signing = std::make_unique<services::Signing>(*m_store, *m_keyring, *m_audit, *m_accounts, *m_gate,
+    m_signing = std::make_unique<services::Signing>(*m_store, *m_barrier, *m_audit, *m_accounts, *m_gate,
                                                     *m_vault, *m_notifier, *m_pdf, m_clock, std::move(keys),
                                                     m_settings.get("templates.dir", default_templates_dir()));
     m_consent = std::make_unique<services::ConsentServices>(*m_store, *m_audit, *m_gate, m_clock);

@@ -15,7 +15,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "crypto/ca.h"
-#include "crypto/keyring.h"
+#include "barrier/barrier.h"
 #include "pdf/gateway.h"
 #include "services/accounts.h"
 #include "services/audit.h"
@@ -49,7 +49,7 @@ struct PracticeKeys {
 
 class Signing {
 public:
-    Signing(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, Accounts& accounts,
+    Signing(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit, Accounts& accounts,
             ReleaseGate& gate, Vault& vault, Notifier& notifier, pdf::PdfGateway& pdf, const Clock& clock,
             PracticeKeys keys, std::string templates_dir);
 

@@ -14,15 +14,6 @@
 
 namespace kinvault::services {
 
-std::string blob_binding(const std::string& document_id, std::int64_t version, std::uint32_t kek_version) {
-    return "kinvault:blob:" + document_id + ":v" + std::to_string(version) + ":k" +
-           std::to_string(kek_version);
-}
-
-std::string key_context(const std::string& document_id, std::int64_t version) {
-    return "doc:" + document_id + ":v" + std::to_string(version);
-}
-
 // Checks a stored file and decrypts it ahead of the reader on a helper thread, handing plaintext to the
 // serving thread in a ring of a few fixed pieces: the check overlaps the audit commit, and each piece is
 // decrypted while the previous one is TLS-encrypted and written to the socket. Memory stays at
@@ -329,8 +320,8 @@ private:
 };
 
 DocumentStreams::DocumentStreams(storage::Store& store, storage::BlobStore& blobs,
-                                 const crypto::Keyring& keyring)
-    : m_store(store), m_blobs(blobs), m_keyring(keyring),
+                                 const barrier::Barrier& barrier)
+    : m_store(store), m_blobs(blobs), m_barrier(barrier),
       m_readers(std::make_unique<Poco::ThreadPool>(4, 64, 60)) {}
 
 DocumentStreams::~DocumentStreams() {
@@ -364,7 +355,7 @@ Status DocumentStreams::decrypt_checked_blob(const storage::VersionRecord& v, cr
     const auto recorded = static_cast<std::uint64_t>(v.size);
     std::uint64_t plain = 0;
     bool too_long = false;
-    crypto::BlobDecryptor dec(std::move(key), blob_binding(v.document_id, v.version, v.kek_version),
+    crypto::BlobDecryptor dec(std::move(key), barrier::blob_binding(v.document_id, v.version, v.kek_version),
                               [&](const std::uint8_t* d, std::size_t n) {
                                   plain += n;
                                   if (plain > recorded) {
@@ -394,7 +385,7 @@ Status DocumentStreams::decrypt_checked_blob(const storage::VersionRecord& v, cr
 
 Status DocumentStreams::verify_blob(const storage::VersionRecord& v) {
     const crypto::Secret key = KV_TRY_VALUE(
-        m_keyring.unwrap_key({v.kek_version, v.wrapped_key}, key_context(v.document_id, v.version)));
+        m_barrier.unwrap_data_key(v));
     crypto::BlobMac mac(key);
     if (!v.ciphertext_mac.empty()) {
         return check_blob_tag(v, mac);
@@ -402,7 +393,7 @@ Status DocumentStreams::verify_blob(const storage::VersionRecord& v) {
     // A version stored before tags existed: decrypt it all once (every chunk, its order, the final tag, the
     // binding), then record its tag so that later reads take the one cheap pass.
     std::uint64_t plain = 0;
-    crypto::BlobDecryptor dec(key, blob_binding(v.document_id, v.version, v.kek_version),
+    crypto::BlobDecryptor dec(key, barrier::blob_binding(v.document_id, v.version, v.kek_version),
                               [&](const std::uint8_t*, std::size_t n) {
                                   plain += n;
                                   return true;
@@ -426,13 +417,13 @@ Status DocumentStreams::verify_blob(const storage::VersionRecord& v) {
 
 Status DocumentStreams::decrypt_blob(const storage::VersionRecord& v, const crypto::ByteSink& sink) const {
     auto key = KV_TRY_VALUE(
-        m_keyring.unwrap_key({v.kek_version, v.wrapped_key}, key_context(v.document_id, v.version)));
+        m_barrier.unwrap_data_key(v));
     return decrypt_blob(v, std::move(key), sink);
 }
 
 Status DocumentStreams::decrypt_blob(const storage::VersionRecord& v, crypto::Secret&& key,
                                      const crypto::ByteSink& sink) const {
-    crypto::BlobDecryptor dec(std::move(key), blob_binding(v.document_id, v.version, v.kek_version), sink);
+    crypto::BlobDecryptor dec(std::move(key), barrier::blob_binding(v.document_id, v.version, v.kek_version), sink);
     KV_TRY(m_blobs.read(v.blob_id, [&](const std::uint8_t* d, std::size_t n) { return dec.feed(d, n); }));
     return dec.finish();
 }
@@ -442,7 +433,7 @@ std::shared_ptr<DocumentStream> DocumentStreams::open(const storage::VersionReco
         // The data key is unwrapped once, here: the check takes the Poly1305 key derived from it, decryption
         // takes the key itself. Both tasks then read only the blob: safe on the helper threads.
         auto key =
-            m_keyring.unwrap_key({v.kek_version, v.wrapped_key}, key_context(v.document_id, v.version));
+            m_barrier.unwrap_data_key(v);
         if (!key) {
             const Error failed = key.error();
             return std::make_shared<DocumentStream>(

@@ -7,7 +7,7 @@
 #include "common/result.h"
 #include "crypto/blob_cipher.h"
 #include "crypto/blob_mac.h"
-#include "crypto/keyring.h"
+#include "barrier/barrier.h"
 #include "storage/blob_store.h"
 #include "storage/store.h"
 
@@ -20,16 +20,11 @@ class ThreadPool;
 
 namespace kinvault::services {
 
-// What a blob's encryption is bound to, and the context its data key is wrapped under.
-[[nodiscard]] std::string blob_binding(const std::string& document_id, std::int64_t version,
-                                       std::uint32_t kek_version);
-[[nodiscard]] std::string key_context(const std::string& document_id, std::int64_t version);
-
 class DocumentStream; // checks and decrypts an opened document ahead of the reader (document_stream.cpp)
 
 class DocumentStreams {
 public:
-    DocumentStreams(storage::Store& store, storage::BlobStore& blobs, const crypto::Keyring& keyring);
+    DocumentStreams(storage::Store& store, storage::BlobStore& blobs, const barrier::Barrier& barrier);
     ~DocumentStreams();
     DocumentStreams(const DocumentStreams&) = delete;
     DocumentStreams& operator=(const DocumentStreams&) = delete;
@@ -57,7 +52,7 @@ private:
 
     storage::Store& m_store; // records the tag of a version stored before tags, once verified
     storage::BlobStore& m_blobs;
-    const crypto::Keyring& m_keyring;
+    const barrier::Barrier& m_barrier;
     // Threads that check and decrypt documents ahead of their readers (two per download in flight).
     std::unique_ptr<Poco::ThreadPool> m_readers;
 };

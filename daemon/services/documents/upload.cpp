@@ -289,7 +289,7 @@ Vault::begin_upload_checked(const Principal& who, const UploadRequest& request, 
         state->version = 1;
     }
     state->data_key = crypto::Secret::random(32);
-    state->wrapped = m_keyring.wrap_key(state->data_key, key_context(state->document.id, state->version));
+    state->wrapped = m_barrier.wrap_data_key(state->document.id, state->version, state->data_key);
     state->blob_id = crypto::random_id("blob");
     state->writer = KV_TRY_VALUE(m_blobs.create());
     start_blob(*state);
@@ -301,7 +301,7 @@ void Vault::start_blob(Upload::State& s) const {
     s.mac = std::make_unique<crypto::BlobMac>(s.data_key);
     crypto::BlobMac* mac = s.mac.get();
     s.encryptor = std::make_unique<crypto::BlobEncryptor>(
-        s.data_key, blob_binding(s.document.id, s.version, s.wrapped.kek_version),
+        s.data_key, barrier::blob_binding(s.document.id, s.version, s.wrapped.kek_version),
         [w, mac](const std::uint8_t* d, std::size_t n) {
             mac->update(d, n);
             return w->write(d, n);
@@ -328,10 +328,8 @@ Result<DocumentView> Vault::commit_upload(Upload::State& s) {
     v.sha256 = crypto::to_hex(digest);
     v.uploaded_by = s.actor;
     v.uploaded_at = m_clock.now();
-    v.title_sealed = m_keyring.seal_field(s.request.title, "doc:" + v.document_id + ":v" +
-                                                               std::to_string(v.version) + ":title");
-    v.filename_sealed = m_keyring.seal_field(s.request.filename, "doc:" + v.document_id + ":v" +
-                                                                     std::to_string(v.version) + ":filename");
+    m_barrier.seal_title(v, s.request.title);
+    m_barrier.seal_filename(v, s.request.filename);
     v.kek_version = s.wrapped.kek_version;
     v.wrapped_key = s.wrapped.sealed;
     const crypto::BlobTag tag = s.mac->finish();
@@ -344,7 +342,7 @@ Result<DocumentView> Vault::commit_upload(Upload::State& s) {
         return std::move(reader).error();
     }
     auto source = std::make_shared<DecryptingSource>(std::move(reader).value(), s.data_key,
-                                                     blob_binding(v.document_id, v.version, v.kek_version));
+                                                     barrier::blob_binding(v.document_id, v.version, v.kek_version));
     auto report = m_pdf.inspect([source]() { return source->next(); });
     if (!report) {
         remove_blob();
@@ -439,7 +437,7 @@ Result<DocumentView> Vault::store_bytes(const std::string& actor, const UploadRe
         state->document.category = state->document.type;
     }
     state->data_key = crypto::Secret::random(32);
-    state->wrapped = m_keyring.wrap_key(state->data_key, key_context(state->document.id, state->version));
+    state->wrapped = m_barrier.wrap_data_key(state->document.id, state->version, state->data_key);
     state->blob_id = crypto::random_id("blob");
     state->writer = KV_TRY_VALUE(m_blobs.create());
     start_blob(*state);

@@ -7,17 +7,16 @@
 
 namespace kinvault::services {
 
-Vault::Vault(storage::Store& store, storage::BlobStore& blobs, const crypto::Keyring& keyring,
+Vault::Vault(storage::Store& store, storage::BlobStore& blobs, const barrier::Barrier& barrier,
              AuditLog& audit, ReleaseGate& gate, pdf::PdfGateway& pdf, const Clock& clock, VaultLimits limits)
-    : m_store(store), m_blobs(blobs), m_keyring(keyring), m_audit(audit), m_gate(gate), m_pdf(pdf),
-      m_clock(clock), m_limits(limits), m_streams(store, blobs, keyring) {}
+    : m_store(store), m_blobs(blobs), m_barrier(barrier), m_audit(audit), m_gate(gate), m_pdf(pdf),
+      m_clock(clock), m_limits(limits), m_streams(store, blobs, barrier) {}
 
 Vault::~Vault() = default;
 
 Result<DocumentView> Vault::view_of(const storage::DocumentRecord& d, const storage::VersionRecord& v) const {
-    const std::string ctx = "doc:" + v.document_id + ":v" + std::to_string(v.version);
-    auto title = m_keyring.open_field(v.title_sealed, ctx + ":title");
-    auto filename = m_keyring.open_field(v.filename_sealed, ctx + ":filename");
+    auto title = m_barrier.open_title(v);
+    auto filename = m_barrier.open_filename(v);
     if (!title || !filename) {
         return make_error(Errc::integrity, "the document's stored metadata failed authentication");
     }

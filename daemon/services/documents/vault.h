@@ -7,7 +7,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "crypto/blob_cipher.h"
-#include "crypto/keyring.h"
+#include "barrier/barrier.h"
 #include "pdf/gateway.h"
 #include "services/audit.h"
 #include "services/documents/document_stream.h"
@@ -83,7 +83,7 @@ struct OpenedDocument {
 
 class Vault {
 public:
-    Vault(storage::Store& store, storage::BlobStore& blobs, const crypto::Keyring& keyring, AuditLog& audit,
+    Vault(storage::Store& store, storage::BlobStore& blobs, const barrier::Barrier& barrier, AuditLog& audit,
           ReleaseGate& gate, pdf::PdfGateway& pdf, const Clock& clock, VaultLimits limits);
     ~Vault();
     Vault(const Vault&) = delete;
@@ -127,7 +127,7 @@ private:
 
     storage::Store& m_store;
     storage::BlobStore& m_blobs;
-    const crypto::Keyring& m_keyring;
+    const barrier::Barrier& m_barrier;
     AuditLog& m_audit;
     ReleaseGate& m_gate;
     pdf::PdfGateway& m_pdf;

@@ -50,9 +50,9 @@ std::optional<EsignConsentState> parse_esign_consent_state(std::string_view text
     return std::nullopt;
 }
 
-EsignConsents::EsignConsents(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit,
+EsignConsents::EsignConsents(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit,
                              const Clock& clock)
-    : m_store(store), m_keyring(keyring), m_audit(audit), m_clock(clock) {}
+    : m_store(store), m_barrier(barrier), m_audit(audit), m_clock(clock) {}
 
 Result<bool> EsignConsents::standing(const std::string& user_id) const {
     auto consent = KV_TRY_VALUE(m_store.record(k_record_kind, user_id));
@@ -68,7 +68,7 @@ storage::SealedRecord EsignConsents::acceptance(const Principal& who, const std:
     c.updated_at = m_clock.now();
     JsonObjectWriter w;
     w.field("version", version).field("at", format_utc(c.updated_at)).field("client", req.client_address);
-    c.sealed = m_keyring.seal_field(w.str(), "record:esign-consent:" + who.user_id);
+    m_barrier.seal_record(c, w.str());
     return c;
 }
 
@@ -80,7 +80,7 @@ Status EsignConsents::withdraw(const Principal& who, const RequestInfo& req) {
     c.updated_at = m_clock.now();
     JsonObjectWriter w;
     w.field("withdrawn_at", format_utc(c.updated_at)).field("client", req.client_address);
-    c.sealed = m_keyring.seal_field(w.str(), "record:esign-consent:" + who.user_id);
+    m_barrier.seal_record(c, w.str());
     return m_store.transaction([&]() -> Status {
         KV_TRY(m_store.put_record(c));
         return m_audit.append({.actor = who.user_id,

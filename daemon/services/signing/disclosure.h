@@ -4,7 +4,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "crypto/keyring.h"
+#include "barrier/barrier.h"
 #include "services/audit.h"
 #include "services/context.h"
 #include "storage/store.h"
@@ -27,7 +27,7 @@ enum class EsignConsentState { accepted, withdrawn };
 
 class EsignConsents {
 public:
-    EsignConsents(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, const Clock& clock);
+    EsignConsents(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit, const Clock& clock);
 
     // Whether the user's consent stands (accepted and not since withdrawn).
     [[nodiscard]] Result<bool> standing(const std::string& user_id) const;
@@ -38,7 +38,7 @@ public:
 
 private:
     storage::Store& m_store;
-    const crypto::Keyring& m_keyring;
+    const barrier::Barrier& m_barrier;
     AuditLog& m_audit;
     const Clock& m_clock;
 };

@@ -13,16 +13,16 @@ Error no_such_envelope() {
     return make_error(Errc::not_found, "No such envelope.");
 }
 
-EnvelopeRecords::EnvelopeRecords(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit,
+EnvelopeRecords::EnvelopeRecords(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit,
                                  ReleaseGate& gate, const Clock& clock)
-    : m_store(store), m_keyring(keyring), m_audit(audit), m_gate(gate), m_clock(clock) {}
+    : m_store(store), m_barrier(barrier), m_audit(audit), m_gate(gate), m_clock(clock) {}
 
 Result<Envelope> EnvelopeRecords::load(const std::string& envelope_id) const {
     auto rec = KV_TRY_VALUE(m_store.record(k_record_kind, envelope_id));
     if (!rec.has_value()) {
         return no_such_envelope();
     }
-    auto json = KV_TRY_VALUE(m_keyring.open_field(rec->sealed, "record:envelope:" + envelope_id));
+    auto json = KV_TRY_VALUE(m_barrier.open_record(*rec));
     return decode_envelope(json);
 }
 
@@ -34,7 +34,7 @@ Status EnvelopeRecords::save(const Envelope& e) {
     r.document_id = e.document_id;
     r.state = std::string(to_string(e.state));
     r.updated_at = m_clock.now();
-    r.sealed = m_keyring.seal_field(encode_envelope(e), "record:envelope:" + e.id);
+    m_barrier.seal_record(r, encode_envelope(e));
     return m_store.put_record(r);
 }
 
@@ -84,7 +84,7 @@ Result<std::vector<Envelope>> EnvelopeRecords::of_case(const Principal& who, con
     auto rows = KV_TRY_VALUE(m_store.records_of_case(k_record_kind, case_id));
     std::vector<Envelope> out;
     for (const auto& r : rows) {
-        auto json = KV_TRY_VALUE(m_keyring.open_field(r.sealed, "record:envelope:" + r.id));
+        auto json = KV_TRY_VALUE(m_barrier.open_record(r));
         auto e = KV_TRY_VALUE(decode_envelope(json));
         bool mine = access.is_case_clinician;
         for (const auto& s : e.signers) {

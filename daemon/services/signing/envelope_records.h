@@ -4,7 +4,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "crypto/keyring.h"
+#include "barrier/barrier.h"
 #include "services/audit.h"
 #include "services/context.h"
 #include "services/release_gate.h"
@@ -21,7 +21,7 @@ namespace kinvault::services {
 
 class EnvelopeRecords {
 public:
-    EnvelopeRecords(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, ReleaseGate& gate,
+    EnvelopeRecords(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit, ReleaseGate& gate,
                     const Clock& clock);
 
     [[nodiscard]] Result<Envelope> load(const std::string& envelope_id) const;
@@ -45,7 +45,7 @@ public:
 
 private:
     storage::Store& m_store;
-    const crypto::Keyring& m_keyring;
+    const barrier::Barrier& m_barrier;
     AuditLog& m_audit;
     ReleaseGate& m_gate;
     const Clock& m_clock;

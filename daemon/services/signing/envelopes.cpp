@@ -51,11 +51,11 @@ bool has_slot(const Envelope& e, const std::string& slot) {
 
 } // namespace
 
-Envelopes::Envelopes(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit,
+Envelopes::Envelopes(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit,
                      ReleaseGate& gate, Vault& vault, EnvelopeRecords& records, const Templates& templates,
                      SignerNotices& notices, pdf::PdfGateway& pdf, const Clock& clock,
                      std::string practice_name)
-    : m_store(store), m_keyring(keyring), m_audit(audit), m_gate(gate), m_vault(vault), m_records(records),
+    : m_store(store), m_barrier(barrier), m_audit(audit), m_gate(gate), m_vault(vault), m_records(records),
       m_templates(templates), m_notices(notices), m_pdf(pdf), m_clock(clock),
       m_practice_name(std::move(practice_name)) {}
 
@@ -144,8 +144,8 @@ Status Envelopes::validate_signers(Envelope& e, const EnvelopeRequest& request) 
         EnvelopeSigner s;
         s.slot = spec.slot;
         s.party_id = spec.party_id;
-        auto name = m_keyring.open_field(it->name_sealed, "party:" + it->id + ":name");
-        auto email = m_keyring.open_field(it->email_sealed, "party:" + it->id + ":email");
+        auto name = m_barrier.open_name(*it);
+        auto email = m_barrier.open_email(*it);
         if (!name || !email) {
             return make_error(Errc::integrity, "a party record is damaged");
         }
@@ -182,7 +182,7 @@ Status Envelopes::from_template(Envelope& e, const EnvelopeRequest& request, con
     };
     put("practice.name", m_practice_name);
     put("clinician.name", who.name);
-    if (auto cname = m_keyring.open_field(access.case_record.name_sealed, "case:" + e.case_id + ":name")) {
+    if (auto cname = m_barrier.open_name(access.case_record)) {
         put("case.name", *cname);
     }
     put("agreement.date", format_date(m_clock.now()));

@@ -4,7 +4,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "crypto/keyring.h"
+#include "barrier/barrier.h"
 #include "pdf/gateway.h"
 #include "pdf/stamp.h"
 #include "pdf/template.h"
@@ -54,7 +54,7 @@ struct EnvelopeRequest {
 
 class Envelopes {
 public:
-    Envelopes(storage::Store& store, const crypto::Keyring& keyring, AuditLog& audit, ReleaseGate& gate,
+    Envelopes(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit, ReleaseGate& gate,
               Vault& vault, EnvelopeRecords& records, const Templates& templates, SignerNotices& notices,
               pdf::PdfGateway& pdf, const Clock& clock, std::string practice_name);
 
@@ -85,7 +85,7 @@ private:
     [[nodiscard]] Status place_fields(Envelope& e, std::vector<FieldSpec> fields, std::int64_t pages);
 
     storage::Store& m_store;
-    const crypto::Keyring& m_keyring;
+    const barrier::Barrier& m_barrier;
     AuditLog& m_audit;
     ReleaseGate& m_gate;
     Vault& m_vault;

@@ -4,9 +4,9 @@
 
 namespace kinvault::services {
 
-SignerKeys::SignerKeys(storage::Store& store, const crypto::Keyring& keyring, const Clock& clock,
+SignerKeys::SignerKeys(storage::Store& store, const barrier::Barrier& barrier, const Clock& clock,
                        crypto::CertifiedKey root, std::string practice_name)
-    : m_store(store), m_keyring(keyring), m_clock(clock), m_root(std::move(root)),
+    : m_store(store), m_barrier(barrier), m_clock(clock), m_root(std::move(root)),
       m_practice_name(std::move(practice_name)) {}
 
 Result<crypto::CertifiedKey> SignerKeys::key_for(const Principal& who, const std::string& name) {
@@ -14,8 +14,8 @@ Result<crypto::CertifiedKey> SignerKeys::key_for(const Principal& who, const std
     auto sealed = KV_TRY_VALUE(m_store.sealed_secret(key_name));
     auto cert_rec = KV_TRY_VALUE(m_store.record("signer-cert", who.user_id));
     if (sealed.has_value() && cert_rec.has_value()) {
-        auto key = m_keyring.open_secret(*sealed, key_name);
-        auto cert = m_keyring.open_field(cert_rec->sealed, "record:signer-cert:" + who.user_id);
+        auto key = m_barrier.open_secret(key_name, *sealed);
+        auto cert = m_barrier.open_record(*cert_rec);
         if (!key || !cert) {
             return make_error(Errc::integrity, "your signing key could not be unsealed");
         }
@@ -36,9 +36,9 @@ Result<crypto::CertifiedKey> SignerKeys::key_for(const Principal& who, const std
     r.case_id = "";
     r.state = "active";
     r.updated_at = m_clock.now();
-    r.sealed = m_keyring.seal_field(cert, "record:signer-cert:" + who.user_id);
+    m_barrier.seal_record(r, cert);
     KV_TRY(m_store.transaction([&]() -> Status {
-        KV_TRY(m_store.put_sealed_secret(key_name, m_keyring.seal_secret(pair.private_key_pem, key_name)));
+        KV_TRY(m_store.put_sealed_secret(key_name, m_barrier.seal_secret(key_name, pair.private_key_pem)));
         return m_store.put_record(r);
     }));
     return crypto::CertifiedKey{std::move(pair.private_key_pem), cert};

@@ -5,7 +5,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "crypto/ca.h"
-#include "crypto/keyring.h"
+#include "barrier/barrier.h"
 #include "services/context.h"
 #include "storage/store.h"
 
@@ -15,7 +15,7 @@ namespace kinvault::services {
 
 class SignerKeys {
 public:
-    SignerKeys(storage::Store& store, const crypto::Keyring& keyring, const Clock& clock,
+    SignerKeys(storage::Store& store, const barrier::Barrier& barrier, const Clock& clock,
                crypto::CertifiedKey root, std::string practice_name);
 
     // The signer's key, certified in `name`; a fresh one when none is valid for another 30 days.
@@ -23,7 +23,7 @@ public:
 
 private:
     storage::Store& m_store;
-    const crypto::Keyring& m_keyring;
+    const barrier::Barrier& m_barrier;
     const Clock& m_clock;
     crypto::CertifiedKey m_root; // the practice root CA
     std::string m_practice_name;

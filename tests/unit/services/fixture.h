@@ -65,7 +65,7 @@ struct Stack {
         pdf::GatewayConfig gw;
         gw.worker_path = KV_WORKER_PATH;
         pdf = std::make_unique<pdf::PdfGateway>(gw);
-        vault = std::make_unique<services::Vault>(*store, *blobs, *keyring, *audit, *gate, *pdf, clock,
+        vault = std::make_unique<services::Vault>(*store, *blobs, *barrier, *audit, *gate, *pdf, clock,
                                                   services::VaultLimits{});
     }
     ~Stack() { std::filesystem::remove_all(dir); }
