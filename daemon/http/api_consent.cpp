@@ -24,6 +24,16 @@ std::string name_in(const services::PartyNames& names, const std::string& id) {
     return it == names.end() ? id : it->second;
 }
 
+// The consent codec writes canonical JSON text; the views here add to it as Poco objects.
+Obj object_of(const std::string& json) {
+    return json::to_poco(json::parse_value(json, "the consent codec's output").value()).extract<Obj>();
+}
+
+template <typename T>
+auto view_of(std::string (*encode)(const T&)) {
+    return [encode](const T& value) { return object_of(encode(value)); };
+}
+
 Obj names_json(const services::PartyNames& names) {
     Obj o = new Poco::JSON::Object();
     for (const auto& [id, n] : names) {
@@ -33,7 +43,7 @@ Obj names_json(const services::PartyNames& names) {
 }
 
 Obj roi_json(const services::RoiDetail& d) {
-    Obj o = services::roi_to_json(d.roi);
+    Obj o = object_of(services::roi_to_json(d.roi));
     o->set("subject_name", name_in(d.names, d.roi.subject));
     // The recipients and signers with names, in the shape the browser pages read.
     Arr recipients = o->getArray("recipients");
@@ -52,7 +62,7 @@ Obj roi_json(const services::RoiDetail& d) {
     }
     Arr signers = new Poco::JSON::Array();
     for (const auto& s : d.roi.signatures) {
-        Obj so = services::signature_to_json(s);
+        Obj so = object_of(services::signature_to_json(s));
         so->set("party_id", s.signer);
         so->set("name", name_in(d.names, s.signer));
         signers->add(so);
@@ -67,7 +77,7 @@ Obj roi_json(const services::RoiDetail& d) {
     o->set("valid", d.defects.empty());
     Arr defects = new Poco::JSON::Array();
     for (const auto& x : d.defects) {
-        defects->add(services::defect_to_json(x));
+        defects->add(object_of(services::defect_to_json(x)));
     }
     o->set("defects", defects);
     if (!d.defects.empty()) {
@@ -78,7 +88,7 @@ Obj roi_json(const services::RoiDetail& d) {
 }
 
 Obj order_json(const services::OrderDetail& d) {
-    Obj o = services::order_to_json(d.order);
+    Obj o = object_of(services::order_to_json(d.order));
     o->set("title", d.title);
     o->set("issued_on", format_date(d.order.issued_at));
     o->set("effective_on", format_date(d.order.effective_at));
@@ -87,7 +97,7 @@ Obj order_json(const services::OrderDetail& d) {
 }
 
 Obj letter_json(const services::LetterDetail& d) {
-    Obj o = services::letter_to_json(d.letter);
+    Obj o = object_of(services::letter_to_json(d.letter));
     o->set("author_name", name_in(d.names, d.letter.letter.author));
     o->set("child_name", name_in(d.names, d.letter.letter.child));
     o->set("title", "Clarification letter for " + name_in(d.names, d.letter.letter.child));
@@ -162,18 +172,10 @@ std::optional<std::vector<domain::AgreementAllowance>> opt_allowances(Body& body
     }
     std::vector<domain::AgreementAllowance> out;
     for (std::size_t i = 0; i < list->size(); ++i) {
-        const json::Value* v = list->raw(i);
-        if (v->kind() != Kind::object) {
-            body.problems().add(json::element_path(key, i), "expected an object, got " +
-                                                               std::string(json::kind_name(v->kind())));
-            continue;
+        json::Object item = list->object(i);
+        if (item.is_object()) {
+            out.push_back(services::read_allowance(item));
         }
-        auto x = services::allowance_from_json(json::to_poco(*v).extract<Obj>());
-        if (!x) {
-            body.problems().add(json::element_path(key, i), x.error().message);
-            continue;
-        }
-        out.push_back(*x);
     }
     return out;
 }
@@ -208,12 +210,11 @@ void Api::add_consent_routes() {
         if (!ex.body_ok(*body)) {
             return;
         }
-        auto roi = services::roi_from_json(poco_object(*body));
-        if (!roi) {
-            ex.send_error(roi.error());
+        auto roi = services::read_roi(body->root());
+        if (!ex.body_ok(*body)) {
             return;
         }
-        auto created = m_s.rois.create_roi(ex.who(), ex.param("case"), std::move(roi).value(), ex.info());
+        auto created = m_s.rois.create_roi(ex.who(), ex.param("case"), std::move(roi), ex.info());
         if (created) {
             ex.response.set("Location", "/api/v1/rois/" + created->roi.id);
         }
@@ -231,12 +232,11 @@ void Api::add_consent_routes() {
         if (!ex.body_ok(*body)) {
             return;
         }
-        auto roi = services::roi_from_json(poco_object(*body));
-        if (!roi) {
-            ex.send_error(roi.error());
+        auto roi = services::read_roi(body->root());
+        if (!ex.body_ok(*body)) {
             return;
         }
-        send_one(ex, 200, m_s.rois.update_roi(ex.who(), ex.param("roi"), std::move(roi).value(), ex.info()),
+        send_one(ex, 200, m_s.rois.update_roi(ex.who(), ex.param("roi"), std::move(roi), ex.info()),
                  roi_json);
     });
     m_router.add("POST", "/api/v1/rois/{roi}/validate", [this](Exchange& ex) {
@@ -295,7 +295,7 @@ void Api::add_consent_routes() {
             ex.send_error(d.error());
             return;
         }
-        const std::string text = services::json_text(services::roi_to_fhir(*d));
+        const std::string text = json::write_poco(services::roi_to_fhir(*d));
         ex.response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
         ex.response.setContentType("application/fhir+json; fhirVersion=5.0");
         ex.response.setContentLength64(static_cast<Poco::Int64>(text.size()));
@@ -318,14 +318,13 @@ void Api::add_consent_routes() {
             if (!ex.body_ok(*body)) {
                 return;
             }
-            auto order = services::order_from_json(poco_object(*body));
-            if (!order) {
-                ex.send_error(order.error());
+            auto order = services::read_order(body->root());
+            if (!ex.body_ok(*body)) {
                 return;
             }
             send_one(
                 ex, 201,
-                m_s.orders.add_order(ex.who(), ex.param("case"), std::move(order).value(), terms, ex.info()),
+                m_s.orders.add_order(ex.who(), ex.param("case"), std::move(order), terms, ex.info()),
                 order_json);
         }
     });
@@ -408,7 +407,7 @@ void Api::add_consent_routes() {
     // ----------------------------------------------------------------- readiness, explain, disclosures
     m_router.add("GET", "/api/v1/cases/{case}/readiness", [this](Exchange& ex) {
         send_one(ex, 200, m_s.reports.readiness(ex.who(), ex.param("case"), ex.info()),
-                 services::readiness_to_json);
+                 view_of(services::readiness_to_json));
     });
     m_router.add("GET", "/api/v1/documents/{doc}/access", [this](Exchange& ex) {
         const std::string party = ex.query("party");
@@ -417,7 +416,7 @@ void Api::add_consent_routes() {
             ex.send_error(e.error());
             return;
         }
-        Obj o = services::decision_to_json(e->decision);
+        Obj o = object_of(services::decision_to_json(e->decision));
         o->set("document_id", e->document_id);
         o->set("party", e->party);
         o->set("party_name", e->party_name);
@@ -462,7 +461,7 @@ void Api::add_consent_routes() {
                 return;
             }
             send_one(ex, 200, m_s.case_facts.set_party_facts(ex.who(), ex.param("party"), in, ex.info()),
-                     services::party_facts_to_json);
+                     view_of(services::party_facts_to_json));
         }
     });
     m_router.add("POST", "/api/v1/documents/{doc}/classification", [this](Exchange& ex) {
@@ -482,7 +481,7 @@ void Api::add_consent_routes() {
                 return;
             }
             send_one(ex, 200, m_s.case_facts.classify_document(ex.who(), ex.param("doc"), in, ex.info()),
-                     services::document_facts_to_json);
+                     view_of(services::document_facts_to_json));
         }
     });
     m_router.add("POST", "/api/v1/cases/{case}/agreement", [this](Exchange& ex) {
@@ -508,7 +507,7 @@ void Api::add_consent_routes() {
                 return;
             }
             send_one(ex, 201, m_s.case_facts.record_agreement(ex.who(), ex.param("case"), in, ex.info()),
-                     services::agreement_to_json);
+                     view_of(services::agreement_to_json));
         }
     });
 }

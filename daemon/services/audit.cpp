@@ -1,6 +1,6 @@
 #include "services/audit.h"
 
-#include "services/json_text.h"
+#include "json/writer.h"
 
 namespace kinvault::services {
 
@@ -43,7 +43,7 @@ Status AuditLog::append(const AuditEvent& event, const RequestInfo& request) {
     if (m_fail) {
         return make_error(Errc::unavailable, "the audit log cannot be written; nothing was released");
     }
-    JsonObjectWriter w;
+    json::ObjectWriter w;
     w.field("time", format_utc(m_clock.now()))
         .field("actor", event.actor)
         .field("action", event.action)

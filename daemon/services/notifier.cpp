@@ -1,7 +1,7 @@
 #include "services/notifier.h"
 
 #include "crypto/random.h"
-#include "services/json_text.h"
+#include "json/writer.h"
 
 #include <Poco/JSON/Parser.h>
 
@@ -36,7 +36,7 @@ Status Notifier::queue(const std::string& kind, const std::string& case_id, cons
     r.id = crypto::random_id("msg");
     r.kind = kind;
     r.case_id = case_id;
-    JsonObjectWriter w;
+    json::ObjectWriter w;
     w.field("to", mail.to).field("subject", mail.subject).field("body", mail.body);
     m_barrier.seal_mail(r, w.str());
     r.created_at = m_clock.now();

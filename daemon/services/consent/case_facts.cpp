@@ -2,7 +2,7 @@
 
 #include "domain/party.h"
 #include "services/audit_actions.h"
-#include "services/json_text.h"
+#include "json/writer.h"
 
 namespace kinvault::services {
 
@@ -126,7 +126,7 @@ Result<PartyFacts> CaseFactsService::set_party_facts(const Principal& who, const
         if (substituted) {
             KV_TRY(m_store.update_party(updated));
         }
-        JsonObjectWriter details;
+        json::ObjectWriter details;
         details.field("treats", facts.treats.value_or(""))
             .field("minor_consented_treatment", facts.minor_consented_treatment ? "yes" : "no")
             .field("successor", facts.successor.value_or(""));
@@ -174,7 +174,7 @@ Result<DocumentFactsRecord> CaseFactsService::classify_document(const Principal&
     KV_TRY(m_store.transaction([&]() -> Status {
         KV_TRY(m_records.put_document_facts(rec, now));
         KV_TRY(m_store.update_document(row));
-        JsonObjectWriter details;
+        json::ObjectWriter details;
         details.field("category", row.category)
             .field("sensitivity", row.sensitivity)
             .field("subjects", static_cast<std::int64_t>(rec.subjects.size()));
@@ -249,7 +249,7 @@ Result<AgreementRecord> CaseFactsService::apply_agreement(CaseSnapshot& snap, co
         KV_TRY(m_records.put_agreement(*in_force, now));
     }
     KV_TRY(m_records.put_agreement(rec, now));
-    JsonObjectWriter details;
+    json::ObjectWriter details;
     details.field("mode", domain::to_string(a.mode))
         .field("effective_from", format_utc(effective))
         .field("version", static_cast<std::int64_t>(a.version));

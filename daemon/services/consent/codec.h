@@ -1,7 +1,13 @@
 // Consent records <-> JSON. One shape serves the sealed records at rest and the API: enum values are the
 // domain's names ("parent-legal-custody"; "parent_legal_custody" is accepted on input too), times are RFC
-// 3339 UTC ("2026-03-01T00:00:00Z"; a plain "2026-03-01" is accepted on input). Decoding names every wrong
-// field at once, so a clinician fixes a record in one go.
+// 3339 UTC ("2026-03-01T00:00:00Z"; a plain "2026-03-01" is accepted on input). Reading goes through the
+// strict JSON reader (json/reader.h) and names every wrong field by its path at once, so a clinician fixes a
+// request in one go; writing goes through the one canonical writer (json/writer.h).
+//
+// Unknown keys: a record at rest tolerates keys it does not know (a vault written by another release must
+// open, and a sealed record is authenticated, so nobody slips a key into it). A request body's nested
+// objects refuse them, except the ones an ROI read back carries (the CLI edits an ROI by sending back what
+// it read); its top level is the route's to judge.
 #pragma once
 
 #include "common/clock.h"
@@ -14,7 +20,8 @@
 #include "domain/release.h"
 #include "domain/roi.h"
 
-#include <Poco/JSON/Object.h>
+#include "json/reader.h"
+#include "json/value.h"
 
 #include <optional>
 #include <string>
@@ -84,48 +91,43 @@ struct ModeHistoryRecord {
 // Enum values as text; input accepts '_' for '-' and any case.
 [[nodiscard]] std::string normalise_name(std::string_view text);
 
-[[nodiscard]] Poco::JSON::Object::Ptr roi_to_json(const domain::Roi& roi);
-[[nodiscard]] Result<domain::Roi> roi_from_json(const Poco::JSON::Object::Ptr& json);
-[[nodiscard]] Poco::JSON::Object::Ptr signature_to_json(const domain::RoiSignature& s);
-[[nodiscard]] Result<domain::RoiSignature> signature_from_json(const Poco::JSON::Object::Ptr& json);
+// Request bodies: read from an object of the strict reader; what is wrong goes to its problems, by path.
+[[nodiscard]] domain::Roi read_roi(json::Object& o);
+[[nodiscard]] domain::CourtOrder read_order(json::Object& o);
+[[nodiscard]] domain::AgreementAllowance read_allowance(json::Object& o);
 
-[[nodiscard]] Poco::JSON::Object::Ptr order_to_json(const domain::CourtOrder& order);
-[[nodiscard]] Result<domain::CourtOrder> order_from_json(const Poco::JSON::Object::Ptr& json);
+// Whole values (records at rest, tests): every problem in one Errc::invalid_input.
+[[nodiscard]] Result<domain::Roi> roi_from_json(const json::Value& json);
+[[nodiscard]] Result<domain::RoiSignature> signature_from_json(const json::Value& json);
+[[nodiscard]] Result<domain::CourtOrder> order_from_json(const json::Value& json);
+[[nodiscard]] Result<AgreementRecord> agreement_from_json(const json::Value& json);
+[[nodiscard]] Result<domain::AgreementAllowance> allowance_from_json(const json::Value& json);
+[[nodiscard]] Result<LetterRecord> letter_from_json(const json::Value& json);
+[[nodiscard]] Result<PartyFacts> party_facts_from_json(const json::Value& json);
+[[nodiscard]] Result<DocumentFactsRecord> document_facts_from_json(const json::Value& json);
+[[nodiscard]] Result<CustodyRecordEntry> custody_from_json(const json::Value& json);
+[[nodiscard]] Result<ModeHistoryRecord> mode_history_from_json(const json::Value& json);
 
-[[nodiscard]] Poco::JSON::Object::Ptr agreement_to_json(const AgreementRecord& a);
-[[nodiscard]] Result<AgreementRecord> agreement_from_json(const Poco::JSON::Object::Ptr& json);
-[[nodiscard]] Poco::JSON::Object::Ptr allowance_to_json(const domain::AgreementAllowance& a);
-[[nodiscard]] Result<domain::AgreementAllowance> allowance_from_json(const Poco::JSON::Object::Ptr& json);
+// Canonical JSON text (keys sorted, as records at rest have always been written).
+[[nodiscard]] std::string roi_to_json(const domain::Roi& roi);
+[[nodiscard]] std::string signature_to_json(const domain::RoiSignature& s);
+[[nodiscard]] std::string order_to_json(const domain::CourtOrder& order);
+[[nodiscard]] std::string agreement_to_json(const AgreementRecord& a);
+[[nodiscard]] std::string allowance_to_json(const domain::AgreementAllowance& a);
+[[nodiscard]] std::string letter_to_json(const LetterRecord& l);
+[[nodiscard]] std::string party_facts_to_json(const PartyFacts& p);
+[[nodiscard]] std::string document_facts_to_json(const DocumentFactsRecord& d);
+[[nodiscard]] std::string custody_to_json(const CustodyRecordEntry& c);
+[[nodiscard]] std::string mode_history_to_json(const ModeHistoryRecord& m);
+[[nodiscard]] std::string decision_to_json(const domain::Decision& d);
+[[nodiscard]] std::string readiness_to_json(const domain::CaseReadiness& r);
+[[nodiscard]] std::string defect_to_json(const domain::RoiDefect& d);
 
-[[nodiscard]] Poco::JSON::Object::Ptr letter_to_json(const LetterRecord& l);
-[[nodiscard]] Result<LetterRecord> letter_from_json(const Poco::JSON::Object::Ptr& json);
-
-[[nodiscard]] Poco::JSON::Object::Ptr party_facts_to_json(const PartyFacts& p);
-[[nodiscard]] Result<PartyFacts> party_facts_from_json(const Poco::JSON::Object::Ptr& json);
-
-[[nodiscard]] Poco::JSON::Object::Ptr document_facts_to_json(const DocumentFactsRecord& d);
-[[nodiscard]] Result<DocumentFactsRecord> document_facts_from_json(const Poco::JSON::Object::Ptr& json);
-
-[[nodiscard]] Poco::JSON::Object::Ptr custody_to_json(const CustodyRecordEntry& c);
-[[nodiscard]] Result<CustodyRecordEntry> custody_from_json(const Poco::JSON::Object::Ptr& json);
-
-[[nodiscard]] Poco::JSON::Object::Ptr mode_history_to_json(const ModeHistoryRecord& m);
-[[nodiscard]] Result<ModeHistoryRecord> mode_history_from_json(const Poco::JSON::Object::Ptr& json);
-
-[[nodiscard]] Poco::JSON::Object::Ptr decision_to_json(const domain::Decision& d);
-[[nodiscard]] Poco::JSON::Object::Ptr readiness_to_json(const domain::CaseReadiness& r);
-[[nodiscard]] Poco::JSON::Object::Ptr defect_to_json(const domain::RoiDefect& d);
-
-// Compact JSON text, and parsing text into an object (Errc::invalid_input when it is not a JSON object).
-[[nodiscard]] std::string json_text(const Poco::JSON::Object::Ptr& json);
-[[nodiscard]] Result<Poco::JSON::Object::Ptr> parse_json_object(const std::string& text);
-
-// Storage round trips: encode to JSON text, decode from it.
+// Storage round trips: decode from JSON text through the strict parser.
 template <typename T>
-[[nodiscard]] Result<T> decode_text(const std::string& text,
-                                    Result<T> (*from)(const Poco::JSON::Object::Ptr&)) {
-    const auto obj = KV_TRY_VALUE(parse_json_object(text));
-    return from(obj);
+[[nodiscard]] Result<T> decode_text(const std::string& text, Result<T> (*from)(const json::Value&)) {
+    const auto value = KV_TRY_VALUE(json::parse_value(text, "not valid JSON"));
+    return from(value);
 }
 
 } // namespace kinvault::services

@@ -4,7 +4,7 @@
 #include "domain/authority.h"
 #include "domain/readiness.h"
 
-#include <Poco/JSON/Array.h>
+#include <limits>
 
 namespace kinvault::services {
 
@@ -12,318 +12,271 @@ using namespace codec_detail;
 
 // ------------------------------------------------------------------------------------------- agreements
 
-Obj allowance_to_json(const domain::AgreementAllowance& a) {
-    Obj o = new Poco::JSON::Object();
-    o->set("recipient_roles", names_array(a.recipient_roles));
-    o->set("categories", names_array(a.categories));
-    o->set("scope", std::string(domain::to_string(a.scope)));
-    return o;
+std::string allowance_to_json(const domain::AgreementAllowance& a) {
+    Fields f;
+    f.names("recipient_roles", a.recipient_roles).names("categories", a.categories).name("scope", a.scope);
+    return f.str();
 }
 
-namespace {
-
-domain::AgreementAllowance read_allowance(Reader& r) {
+domain::AgreementAllowance read_allowance(Object& o) {
     domain::AgreementAllowance a;
-    a.recipient_roles = r.many<domain::Role>("recipient_roles", domain::parse_role);
-    a.categories = r.many<domain::InfoCategory>("categories", domain::parse_info_category);
-    a.scope = r.one_or<domain::AllowanceScope>("scope", domain::parse_allowance_scope,
-                                               domain::AllowanceScope::client_only);
+    a.recipient_roles = many<domain::Role>(o, "recipient_roles", domain::parse_role);
+    a.categories = many<domain::InfoCategory>(o, "categories", domain::parse_info_category);
+    a.scope = one_or<domain::AllowanceScope>(o, "scope", domain::parse_allowance_scope,
+                                             domain::AllowanceScope::client_only);
     return a;
 }
 
-} // namespace
-
-Result<domain::AgreementAllowance> allowance_from_json(const Obj& json) {
-    std::vector<std::string> errors;
-    Reader r(json, "", errors);
-    auto a = read_allowance(r);
-    KV_TRY(finish(errors, "the allowance is not valid"));
-    return a;
+Result<domain::AgreementAllowance> allowance_from_json(const json::Value& json) {
+    return read_whole<domain::AgreementAllowance>(json, "the allowance is not valid", read_allowance);
 }
 
-Obj agreement_to_json(const AgreementRecord& rec) {
+std::string agreement_to_json(const AgreementRecord& rec) {
     const auto& a = rec.agreement;
-    Obj o = new Poco::JSON::Object();
-    o->set("case_id", rec.case_id);
-    o->set("document_id", a.document);
-    o->set("version", a.version);
-    o->set("state", std::string(domain::to_string(a.state)));
-    o->set("state_changed_at", format_utc(a.state_changed_at));
-    put_time(o, "executed_at", a.executed_at);
-    o->set("mode", std::string(domain::to_string(a.mode)));
-    Arr closed = new Poco::JSON::Array();
-    for (const auto& x : a.closed_allowances) {
-        closed->add(allowance_to_json(x));
-    }
-    o->set("closed_allowances", closed);
-    Arr open = new Poco::JSON::Array();
-    for (const auto& x : a.open_allowances) {
-        open->add(allowance_to_json(x));
-    }
-    o->set("open_allowances", open);
-    put_opt(o, "implements_order", a.implements_order);
-    put_opt(o, "supersedes", a.supersedes);
-    return o;
+    Fields o;
+    o.text("case_id", rec.case_id)
+        .text("document_id", a.document)
+        .integer("version", a.version)
+        .name("state", a.state)
+        .time("state_changed_at", a.state_changed_at)
+        .time("executed_at", a.executed_at)
+        .name("mode", a.mode)
+        .raw("closed_allowances", list_of(a.closed_allowances, allowance_to_json))
+        .raw("open_allowances", list_of(a.open_allowances, allowance_to_json))
+        .opt("implements_order", a.implements_order)
+        .opt("supersedes", a.supersedes);
+    return o.str();
 }
 
-Result<AgreementRecord> agreement_from_json(const Obj& json) {
-    std::vector<std::string> errors;
-    Reader r(json, "", errors);
-    AgreementRecord rec;
-    rec.case_id = r.str("case_id");
-    auto& a = rec.agreement;
-    a.document = r.str("document_id");
-    a.version = static_cast<int>(r.integer("version", 1));
-    a.state = r.one_or<domain::AgreementState>("state", domain::parse_agreement_state,
-                                               domain::AgreementState::draft);
-    a.state_changed_at = r.time("state_changed_at").value_or(0);
-    a.executed_at = r.time("executed_at");
-    a.mode = r.one_or<domain::ProcessMode>("mode", domain::parse_process_mode, domain::ProcessMode::closed);
-    const auto closed = r.objects("closed_allowances");
-    for (std::size_t i = 0; i < closed.size(); ++i) {
-        Reader ar(closed[i], "closed_allowances[" + std::to_string(i) + "]", errors);
-        a.closed_allowances.push_back(read_allowance(ar));
-    }
-    const auto open = r.objects("open_allowances");
-    for (std::size_t i = 0; i < open.size(); ++i) {
-        Reader ar(open[i], "open_allowances[" + std::to_string(i) + "]", errors);
-        a.open_allowances.push_back(read_allowance(ar));
-    }
-    a.implements_order = opt_str(r, "implements_order");
-    a.supersedes = opt_str(r, "supersedes");
-    KV_TRY(finish(errors, "the agreement is not valid"));
-    return rec;
+Result<AgreementRecord> agreement_from_json(const json::Value& json) {
+    return read_whole<AgreementRecord>(json, "the agreement is not valid", [](Object& r) {
+        AgreementRecord rec;
+        rec.case_id = text(r, "case_id");
+        auto& a = rec.agreement;
+        a.document = text(r, "document_id");
+        a.version = static_cast<int>(r.optional_integer("version", std::numeric_limits<int>::min(), std::numeric_limits<int>::max()).value_or(1));
+        a.state =
+            one_or<domain::AgreementState>(r, "state", domain::parse_agreement_state, domain::AgreementState::draft);
+        a.state_changed_at = time(r, "state_changed_at").value_or(0);
+        a.executed_at = time(r, "executed_at");
+        a.mode = one_or<domain::ProcessMode>(r, "mode", domain::parse_process_mode, domain::ProcessMode::closed);
+        each_object(r, "closed_allowances", Keys::any,
+                    [&](Object& x) { a.closed_allowances.push_back(read_allowance(x)); });
+        each_object(r, "open_allowances", Keys::any, [&](Object& x) { a.open_allowances.push_back(read_allowance(x)); });
+        a.implements_order = opt_text(r, "implements_order");
+        a.supersedes = opt_text(r, "supersedes");
+        return rec;
+    });
 }
 
 // ---------------------------------------------------------------------------------------------- letters
 
-Obj letter_to_json(const LetterRecord& l) {
-    Obj o = new Poco::JSON::Object();
-    o->set("id", l.id);
-    o->set("case_id", l.case_id);
-    o->set("document_id", l.document_id);
-    o->set("author", l.letter.author);
-    o->set("child", l.letter.child);
-    o->set("state", std::string(domain::to_string(l.letter.state)));
-    o->set("release_targets", array_of(l.letter.release_targets));
-    o->set("state_changed_at", format_utc(l.letter.state_changed_at));
-    put_time(o, "released_at", l.letter.released_at);
-    Arr notes = new Poco::JSON::Array();
-    for (const auto& n : l.revision_notes) {
-        Obj no = new Poco::JSON::Object();
-        no->set("at", format_utc(n.at));
-        no->set("text", n.text);
-        notes->add(no);
-    }
-    o->set("revision_notes", notes);
-    return o;
+std::string letter_to_json(const LetterRecord& l) {
+    Fields o;
+    o.text("id", l.id)
+        .text("case_id", l.case_id)
+        .text("document_id", l.document_id)
+        .text("author", l.letter.author)
+        .text("child", l.letter.child)
+        .name("state", l.letter.state)
+        .texts("release_targets", l.letter.release_targets)
+        .time("state_changed_at", l.letter.state_changed_at)
+        .time("released_at", l.letter.released_at)
+        .raw("revision_notes", list_of(l.revision_notes, [](const RevisionNote& n) {
+                 Fields f;
+                 f.time("at", n.at).text("text", n.text);
+                 return f.str();
+             }));
+    return o.str();
 }
 
-Result<LetterRecord> letter_from_json(const Obj& json) {
-    std::vector<std::string> errors;
-    Reader r(json, "", errors);
-    LetterRecord l;
-    l.id = r.str("id");
-    l.case_id = r.str("case_id");
-    l.document_id = r.str("document_id");
-    l.letter.author = r.str("author");
-    l.letter.child = r.str("child");
-    l.letter.state =
-        r.one_or<domain::LetterState>("state", domain::parse_letter_state, domain::LetterState::draft);
-    l.letter.release_targets = r.strings("release_targets");
-    l.letter.state_changed_at = r.time("state_changed_at").value_or(0);
-    l.letter.released_at = r.time("released_at");
-    const auto notes = r.objects("revision_notes");
-    for (std::size_t i = 0; i < notes.size(); ++i) {
-        Reader nr(notes[i], "revision_notes[" + std::to_string(i) + "]", errors);
-        l.revision_notes.push_back({nr.time("at").value_or(0), nr.str("text")});
-    }
-    KV_TRY(finish(errors, "the letter record is not valid"));
-    return l;
+Result<LetterRecord> letter_from_json(const json::Value& json) {
+    return read_whole<LetterRecord>(json, "the letter record is not valid", [](Object& r) {
+        LetterRecord l;
+        l.id = text(r, "id");
+        l.case_id = text(r, "case_id");
+        l.document_id = text(r, "document_id");
+        l.letter.author = text(r, "author");
+        l.letter.child = text(r, "child");
+        l.letter.state =
+            one_or<domain::LetterState>(r, "state", domain::parse_letter_state, domain::LetterState::draft);
+        l.letter.release_targets = texts(r, "release_targets");
+        l.letter.state_changed_at = time(r, "state_changed_at").value_or(0);
+        l.letter.released_at = time(r, "released_at");
+        each_object(r, "revision_notes", Keys::any, [&](Object& n) {
+            const UnixTime at = time(n, "at").value_or(0);
+            l.revision_notes.push_back({at, text(n, "text")});
+        });
+        return l;
+    });
 }
 
 // -------------------------------------------------------------------------------- parties and documents
 
-Obj party_facts_to_json(const PartyFacts& p) {
-    Obj o = new Poco::JSON::Object();
-    o->set("party_id", p.party_id);
-    o->set("case_id", p.case_id);
-    put_opt(o, "treats", p.treats);
-    o->set("minor_consented_treatment", p.minor_consented_treatment);
-    put_opt(o, "successor", p.successor);
-    put_time(o, "status_since", p.status_since);
-    return o;
+std::string party_facts_to_json(const PartyFacts& p) {
+    Fields o;
+    o.text("party_id", p.party_id)
+        .text("case_id", p.case_id)
+        .opt("treats", p.treats)
+        .boolean("minor_consented_treatment", p.minor_consented_treatment)
+        .opt("successor", p.successor)
+        .time("status_since", p.status_since);
+    return o.str();
 }
 
-Result<PartyFacts> party_facts_from_json(const Obj& json) {
-    std::vector<std::string> errors;
-    Reader r(json, "", errors);
-    PartyFacts p;
-    p.party_id = r.str("party_id");
-    p.case_id = r.str("case_id");
-    p.treats = opt_str(r, "treats");
-    p.minor_consented_treatment = r.flag("minor_consented_treatment");
-    p.successor = opt_str(r, "successor");
-    p.status_since = r.time("status_since");
-    KV_TRY(finish(errors, "the party facts are not valid"));
-    return p;
+Result<PartyFacts> party_facts_from_json(const json::Value& json) {
+    return read_whole<PartyFacts>(json, "the party facts are not valid", [](Object& r) {
+        PartyFacts p;
+        p.party_id = text(r, "party_id");
+        p.case_id = text(r, "case_id");
+        p.treats = opt_text(r, "treats");
+        p.minor_consented_treatment = flag(r, "minor_consented_treatment");
+        p.successor = opt_text(r, "successor");
+        p.status_since = time(r, "status_since");
+        return p;
+    });
 }
 
-Obj document_facts_to_json(const DocumentFactsRecord& d) {
-    Obj o = new Poco::JSON::Object();
-    o->set("document_id", d.document_id);
-    o->set("case_id", d.case_id);
-    o->set("subjects", array_of(d.subjects));
-    o->set("contact_details_of", array_of(d.contact_details_of));
-    return o;
+std::string document_facts_to_json(const DocumentFactsRecord& d) {
+    Fields o;
+    o.text("document_id", d.document_id)
+        .text("case_id", d.case_id)
+        .texts("subjects", d.subjects)
+        .texts("contact_details_of", d.contact_details_of);
+    return o.str();
 }
 
-Result<DocumentFactsRecord> document_facts_from_json(const Obj& json) {
-    std::vector<std::string> errors;
-    Reader r(json, "", errors);
-    DocumentFactsRecord d;
-    d.document_id = r.str("document_id");
-    d.case_id = r.str("case_id");
-    d.subjects = r.strings("subjects");
-    d.contact_details_of = r.strings("contact_details_of");
-    KV_TRY(finish(errors, "the document facts are not valid"));
-    return d;
+Result<DocumentFactsRecord> document_facts_from_json(const json::Value& json) {
+    return read_whole<DocumentFactsRecord>(json, "the document facts are not valid", [](Object& r) {
+        DocumentFactsRecord d;
+        d.document_id = text(r, "document_id");
+        d.case_id = text(r, "case_id");
+        d.subjects = texts(r, "subjects");
+        d.contact_details_of = texts(r, "contact_details_of");
+        return d;
+    });
 }
 
-Obj custody_to_json(const CustodyRecordEntry& c) {
-    Obj o = new Poco::JSON::Object();
-    o->set("id", c.record.id);
-    o->set("case_id", c.case_id);
-    o->set("child", c.record.child);
-    o->set("kind", std::string(domain::to_string(c.record.kind)));
-    o->set("holders", array_of(c.record.holders));
-    o->set("recorded_at", format_utc(c.record.recorded_at));
-    o->set("verified", c.record.verified);
-    o->set("basis", c.record.basis);
-    return o;
+std::string custody_to_json(const CustodyRecordEntry& c) {
+    Fields o;
+    o.text("id", c.record.id)
+        .text("case_id", c.case_id)
+        .text("child", c.record.child)
+        .name("kind", c.record.kind)
+        .texts("holders", c.record.holders)
+        .time("recorded_at", c.record.recorded_at)
+        .boolean("verified", c.record.verified)
+        .text("basis", c.record.basis);
+    return o.str();
 }
 
-Result<CustodyRecordEntry> custody_from_json(const Obj& json) {
-    std::vector<std::string> errors;
-    Reader r(json, "", errors);
-    CustodyRecordEntry c;
-    c.record.id = r.str("id");
-    c.case_id = r.str("case_id");
-    c.record.child = r.str("child", true);
-    c.record.kind =
-        r.one_or<domain::CustodyKind>("kind", domain::parse_custody_kind, domain::CustodyKind::joint);
-    c.record.holders = r.strings("holders");
-    c.record.recorded_at = r.time("recorded_at").value_or(0);
-    c.record.verified = r.flag("verified");
-    c.record.basis = r.str("basis");
-    KV_TRY(finish(errors, "the custody record is not valid"));
-    return c;
+Result<CustodyRecordEntry> custody_from_json(const json::Value& json) {
+    return read_whole<CustodyRecordEntry>(json, "the custody record is not valid", [](Object& r) {
+        CustodyRecordEntry c;
+        c.record.id = text(r, "id");
+        c.case_id = text(r, "case_id");
+        c.record.child = r.required_string("child");
+        c.record.kind =
+            one_or<domain::CustodyKind>(r, "kind", domain::parse_custody_kind, domain::CustodyKind::joint);
+        c.record.holders = texts(r, "holders");
+        c.record.recorded_at = time(r, "recorded_at").value_or(0);
+        c.record.verified = flag(r, "verified");
+        c.record.basis = text(r, "basis");
+        return c;
+    });
 }
 
-Obj mode_history_to_json(const ModeHistoryRecord& m) {
-    Obj o = new Poco::JSON::Object();
-    o->set("case_id", m.case_id);
-    Arr changes = new Poco::JSON::Array();
-    for (const auto& c : m.changes) {
-        Obj co = new Poco::JSON::Object();
-        co->set("mode", std::string(domain::to_string(c.mode)));
-        co->set("effective_from", format_utc(c.effective_from));
-        co->set("amendment", c.amendment);
-        changes->add(co);
-    }
-    o->set("changes", changes);
-    return o;
+std::string mode_history_to_json(const ModeHistoryRecord& m) {
+    Fields o;
+    o.text("case_id", m.case_id).raw("changes", list_of(m.changes, [](const domain::ModeChange& c) {
+        Fields f;
+        f.name("mode", c.mode).time("effective_from", c.effective_from).text("amendment", c.amendment);
+        return f.str();
+    }));
+    return o.str();
 }
 
-Result<ModeHistoryRecord> mode_history_from_json(const Obj& json) {
-    std::vector<std::string> errors;
-    Reader r(json, "", errors);
-    ModeHistoryRecord m;
-    m.case_id = r.str("case_id");
-    const auto changes = r.objects("changes");
-    for (std::size_t i = 0; i < changes.size(); ++i) {
-        Reader cr(changes[i], "changes[" + std::to_string(i) + "]", errors);
-        m.changes.push_back(
-            {cr.one_or<domain::ProcessMode>("mode", domain::parse_process_mode, domain::ProcessMode::closed),
-             cr.time("effective_from").value_or(0), cr.str("amendment")});
-    }
-    KV_TRY(finish(errors, "the process mode history is not valid"));
-    return m;
+Result<ModeHistoryRecord> mode_history_from_json(const json::Value& json) {
+    return read_whole<ModeHistoryRecord>(json, "the process mode history is not valid", [](Object& r) {
+        ModeHistoryRecord m;
+        m.case_id = text(r, "case_id");
+        each_object(r, "changes", Keys::any, [&](Object& c) {
+            const auto mode =
+                one_or<domain::ProcessMode>(c, "mode", domain::parse_process_mode, domain::ProcessMode::closed);
+            const UnixTime from = time(c, "effective_from").value_or(0);
+            m.changes.push_back({mode, from, text(c, "amendment")});
+        });
+        return m;
+    });
 }
 
 // ------------------------------------------------------------------------------------ decisions, readiness
 
-Obj decision_to_json(const domain::Decision& d) {
-    Obj o = new Poco::JSON::Object();
-    o->set("decision", std::string(domain::to_string(d.effect)));
-    o->set("rule", std::string(d.rule_code()));
-    Obj basis = new Poco::JSON::Object();
-    basis->set("kind", std::string(domain::to_string(d.basis.kind)));
-    basis->set("ids", array_of(d.basis.ids));
-    o->set("basis", basis);
-    o->set("reason", d.reason);
-    o->set("notes", array_of(d.notes));
-    Arr obligations = new Poco::JSON::Array();
-    for (const auto& ob : d.obligations) {
-        Obj oo = new Poco::JSON::Object();
-        oo->set("kind", std::string(domain::to_string(ob.kind)));
-        oo->set("text", ob.text);
-        obligations->add(oo);
-    }
-    o->set("obligations", obligations);
-    return o;
+std::string decision_to_json(const domain::Decision& d) {
+    Fields basis;
+    basis.name("kind", d.basis.kind).texts("ids", d.basis.ids);
+    Fields o;
+    o.name("decision", d.effect)
+        .text("rule", d.rule_code())
+        .raw("basis", basis.str())
+        .text("reason", d.reason)
+        .texts("notes", d.notes)
+        .raw("obligations", list_of(d.obligations, [](const auto& ob) {
+                 Fields f;
+                 f.name("kind", ob.kind).text("text", ob.text);
+                 return f.str();
+             }));
+    return o.str();
 }
 
-Obj defect_to_json(const domain::RoiDefect& d) {
-    Obj o = new Poco::JSON::Object();
-    o->set("code", std::string(domain::to_string(d.code)));
-    o->set("field", d.field);
-    o->set("message", d.message);
-    return o;
+std::string defect_to_json(const domain::RoiDefect& d) {
+    Fields o;
+    o.name("code", d.code).text("field", d.field).text("message", d.message);
+    return o.str();
 }
 
-Obj readiness_to_json(const domain::CaseReadiness& r) {
-    Obj o = new Poco::JSON::Object();
-    o->set("ready", r.ready);
-    o->set("has_current_order_or_plan", r.has_current_order_or_plan);
-    o->set("problems", array_of(r.problems));
-    Arr children = new Poco::JSON::Array();
-    for (const auto& c : r.children) {
-        Obj co = new Poco::JSON::Object();
-        co->set("child", c.child);
-        co->set("child_name", c.child_name);
-        co->set("ready", c.ready);
-        co->set("problems", array_of(c.problems));
-        Arr therapists = new Poco::JSON::Array();
-        for (const auto& t : c.therapists) {
-            Obj to = new Poco::JSON::Object();
-            to->set("therapist", t.therapist);
-            to->set("therapist_name", t.therapist_name);
-            to->set("mode", std::string(domain::to_string(t.mode)));
-            to->set("requirement", t.requirement);
-            to->set("ready", t.ready);
-            Arr links = new Poco::JSON::Array();
-            for (const auto& l : t.links) {
-                Obj lo = new Poco::JSON::Object();
-                lo->set("authoriser", l.authoriser);
-                lo->set("authoriser_name", l.authoriser_name);
-                lo->set("capacity", std::string(domain::to_string(l.capacity)));
-                lo->set("direction", std::string(domain::to_string(l.direction)));
-                lo->set("state", std::string(domain::to_string(l.state)));
-                put_opt(lo, "roi", l.roi);
-                put_time(lo, "ends_at", l.ends_at);
-                lo->set("detail", l.detail);
-                links->add(lo);
-            }
-            to->set("links", links);
-            to->set("missing", array_of(t.missing));
-            therapists->add(to);
-        }
-        co->set("therapists", therapists);
-        children->add(co);
-    }
-    o->set("children", children);
-    return o;
+namespace {
+
+std::string therapist_to_json(const domain::TherapistReadiness& t) {
+    Fields o;
+    o.text("therapist", t.therapist)
+        .text("therapist_name", t.therapist_name)
+        .name("mode", t.mode)
+        .text("requirement", t.requirement)
+        .boolean("ready", t.ready)
+        .raw("links", list_of(t.links, [](const auto& l) {
+                 Fields f;
+                 f.text("authoriser", l.authoriser)
+                     .text("authoriser_name", l.authoriser_name)
+                     .name("capacity", l.capacity)
+                     .name("direction", l.direction)
+                     .name("state", l.state)
+                     .opt("roi", l.roi)
+                     .time("ends_at", l.ends_at)
+                     .text("detail", l.detail);
+                 return f.str();
+             }))
+        .texts("missing", t.missing);
+    return o.str();
+}
+
+} // namespace
+
+std::string readiness_to_json(const domain::CaseReadiness& r) {
+    Fields o;
+    o.boolean("ready", r.ready)
+        .boolean("has_current_order_or_plan", r.has_current_order_or_plan)
+        .texts("problems", r.problems)
+        .raw("children", list_of(r.children, [](const auto& c) {
+                 Fields f;
+                 f.text("child", c.child)
+                     .text("child_name", c.child_name)
+                     .boolean("ready", c.ready)
+                     .texts("problems", c.problems)
+                     .raw("therapists", list_of(c.therapists, therapist_to_json));
+                 return f.str();
+             }));
+    return o.str();
 }
 
 } // namespace kinvault::services

@@ -3,7 +3,7 @@
 #include "crypto/random.h"
 #include "domain/party.h"
 #include "services/audit_actions.h"
-#include "services/json_text.h"
+#include "json/writer.h"
 
 #include <algorithm>
 
@@ -69,7 +69,7 @@ Result<LetterDetail> Letters::create_letter(const Principal& who, const std::str
                                .case_id = case_id,
                                .decision = "ok",
                                .reason = "draft",
-                               .details = JsonObjectWriter().field("document", document_id).str()},
+                               .details = json::ObjectWriter().field("document", document_id).str()},
                               req);
     }));
     const auto named_snap = KV_TRY_VALUE(m_access.named(access));
@@ -138,7 +138,7 @@ Result<LetterDetail> Letters::letter_action(const Principal& who, const std::str
             d.state = std::string(domain::to_string(l.letter.state));
             KV_TRY(m_store.update_document(d));
         }
-        JsonObjectWriter details;
+        json::ObjectWriter details;
         details.field("state", domain::to_string(l.letter.state));
         if (action == LetterAction::release) {
             std::string t;
@@ -184,7 +184,7 @@ Result<std::vector<LetterDetail>> Letters::list_letters(const Principal& who, co
          .case_id = case_id,
          .decision = "permit",
          .reason = "letters the requester may see",
-         .details = JsonObjectWriter().field("listed", static_cast<std::int64_t>(out.size())).str()},
+         .details = json::ObjectWriter().field("listed", static_cast<std::int64_t>(out.size())).str()},
         req));
     return out;
 }

@@ -4,7 +4,7 @@
 #include "domain/party.h"
 #include "services/audit_actions.h"
 #include "services/consent/order_terms.h"
-#include "services/json_text.h"
+#include "json/writer.h"
 
 namespace kinvault::services {
 
@@ -127,7 +127,7 @@ Result<OrderDetail> Orders::add_order(const Principal& who, const std::string& c
                                .case_id = case_id,
                                .decision = "ok",
                                .reason = "received; terms recorded",
-                               .details = JsonObjectWriter()
+                               .details = json::ObjectWriter()
                                               .field("document", draft.document)
                                               .field("sha256", draft.document_sha256)
                                               .str()},
@@ -189,7 +189,7 @@ Result<std::vector<OrderDetail>> Orders::list_orders(const Principal& who, const
          .case_id = case_id,
          .decision = "permit",
          .reason = "orders whose document the requester may read",
-         .details = JsonObjectWriter().field("listed", static_cast<std::int64_t>(out.size())).str()},
+         .details = json::ObjectWriter().field("listed", static_cast<std::int64_t>(out.size())).str()},
         req));
     return out;
 }

@@ -12,7 +12,7 @@ namespace {
 
 template <typename T>
 Result<std::optional<T>> decode_optional(Result<std::optional<std::string>> text,
-                                         Result<T> (*from)(const Poco::JSON::Object::Ptr&)) {
+                                         Result<T> (*from)(const json::Value&)) {
     const auto t = KV_TRY_VALUE(std::move(text));
     if (!t.has_value()) {
         return std::optional<T>();
@@ -26,7 +26,7 @@ Result<std::optional<T>> decode_optional(Result<std::optional<std::string>> text
 
 template <typename T>
 Result<std::vector<T>> decode_all(Result<std::vector<std::string>> texts,
-                                  Result<T> (*from)(const Poco::JSON::Object::Ptr&)) {
+                                  Result<T> (*from)(const json::Value&)) {
     const auto all = KV_TRY_VALUE(std::move(texts));
     std::vector<T> out;
     out.reserve(all.size());
@@ -98,7 +98,7 @@ Result<std::optional<domain::Roi>> ConsentRecords::roi(const std::string& id) {
 
 Status ConsentRecords::put_roi(const domain::Roi& roi, UnixTime now) {
     return put(k_kind_roi, roi.id, roi.case_id, roi.document, std::string(domain::to_string(roi.state)),
-               json_text(roi_to_json(roi)), now);
+               roi_to_json(roi), now);
 }
 
 Result<std::optional<domain::CourtOrder>> ConsentRecords::order(const std::string& id) {
@@ -107,7 +107,7 @@ Result<std::optional<domain::CourtOrder>> ConsentRecords::order(const std::strin
 
 Status ConsentRecords::put_order(const domain::CourtOrder& order, UnixTime now) {
     return put(k_kind_order, order.id, order.case_id, order.document,
-               std::string(domain::to_string(order.status)), json_text(order_to_json(order)), now);
+               std::string(domain::to_string(order.status)), order_to_json(order), now);
 }
 
 Result<std::optional<LetterRecord>> ConsentRecords::letter(const std::string& id) {
@@ -116,35 +116,35 @@ Result<std::optional<LetterRecord>> ConsentRecords::letter(const std::string& id
 
 Status ConsentRecords::put_letter(const LetterRecord& letter, UnixTime now) {
     return put(k_kind_letter, letter.id, letter.case_id, letter.document_id,
-               std::string(domain::to_string(letter.letter.state)), json_text(letter_to_json(letter)), now);
+               std::string(domain::to_string(letter.letter.state)), letter_to_json(letter), now);
 }
 
 Status ConsentRecords::put_agreement(const AgreementRecord& agreement, UnixTime now) {
     return put(k_kind_agreement, agreement.agreement.document, agreement.case_id,
                agreement.agreement.document, std::string(domain::to_string(agreement.agreement.state)),
-               json_text(agreement_to_json(agreement)), now);
+               agreement_to_json(agreement), now);
 }
 
 Status ConsentRecords::put_custody(const CustodyRecordEntry& custody, UnixTime now) {
     return put(k_kind_custody, custody.record.id, custody.case_id, "",
-               custody.record.verified ? "verified" : "recorded", json_text(custody_to_json(custody)), now);
+               custody.record.verified ? "verified" : "recorded", custody_to_json(custody), now);
 }
 
 Status ConsentRecords::put_party_facts(const PartyFacts& facts, UnixTime now) {
     return put(k_kind_party_facts, facts.party_id, facts.case_id, "", "recorded",
-               json_text(party_facts_to_json(facts)), now);
+               party_facts_to_json(facts), now);
 }
 
 Status ConsentRecords::put_document_facts(const DocumentFactsRecord& facts, UnixTime now) {
     return put(k_kind_document_facts, facts.document_id, facts.case_id, facts.document_id, "recorded",
-               json_text(document_facts_to_json(facts)), now);
+               document_facts_to_json(facts), now);
 }
 
 Status ConsentRecords::put_mode_history(const ModeHistoryRecord& history, UnixTime now) {
     const std::string state =
         history.changes.empty() ? "closed" : std::string(domain::to_string(history.changes.back().mode));
     return put(k_kind_process_mode, history.case_id, history.case_id, "", state,
-               json_text(mode_history_to_json(history)), now);
+               mode_history_to_json(history), now);
 }
 
 domain::PartyStatus party_status_of(const std::string& status) {

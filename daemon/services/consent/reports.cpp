@@ -2,7 +2,7 @@
 
 #include "domain/party.h"
 #include "services/audit_actions.h"
-#include "services/json_text.h"
+#include "json/writer.h"
 
 #include <map>
 
@@ -55,7 +55,7 @@ Result<Explanation> Reports::explain(const Principal& who, const std::string& do
     out.party = party_id;
     out.party_name = party_name(snap, party_id);
     out.decision = m_access.gate().explain(*access, *d, requester_as(snap, party_id));
-    JsonObjectWriter details;
+    json::ObjectWriter details;
     details.field("as", party_id).field("rule", out.decision.rule_code());
     KV_TRY(m_audit.append({.actor = who.user_id,
                            .action = audit_action::access_explain,
@@ -116,7 +116,7 @@ Result<std::vector<DisclosureView>> Reports::disclosures(const Principal& who, c
                            .case_id = case_id,
                            .decision = "ok",
                            .reason = "accounting of disclosures",
-                           .details = JsonObjectWriter()
+                           .details = json::ObjectWriter()
                                           .field("party", party_id)
                                           .field("entries", static_cast<std::int64_t>(out.size()))
                                           .str()},

@@ -3,7 +3,7 @@
 #include "domain/party.h"
 #include "domain/roi_lifecycle.h"
 #include "services/audit_actions.h"
-#include "services/json_text.h"
+#include "json/writer.h"
 
 namespace kinvault::services {
 
@@ -29,7 +29,7 @@ Status RoiLifecycle::apply_signatures(CaseSnapshot& snapshot, domain::Roi& roi,
     roi = std::move(work);
     for (std::size_t i = 0; i < signatures.size(); ++i) {
         const auto& sig = signatures[i];
-        JsonObjectWriter details;
+        json::ObjectWriter details;
         details.field("signer", sig.signer)
             .field("capacity", domain::to_string(sig.capacity))
             .field("authority", sig.authority.id)
@@ -67,7 +67,7 @@ Status RoiLifecycle::suspend_lapsed(CaseSnapshot& snapshot, const std::string& a
              .case_id = roi->case_id,
              .decision = "ok",
              .reason = review.explanation,
-             .details = JsonObjectWriter().field("reason", domain::to_string(review.reason)).str()},
+             .details = json::ObjectWriter().field("reason", domain::to_string(review.reason)).str()},
             req));
     }
     return {};
@@ -159,7 +159,7 @@ Result<RoiDetail> RoiLifecycle::revoke_roi(const Principal& who, const std::stri
             return e;
         }
         KV_TRY(m_records.put_roi(*roi, now));
-        JsonObjectWriter details;
+        json::ObjectWriter details;
         details.field("by", by)
             .field("recipient", input.recipient.value_or(""))
             .field("state", domain::to_string(roi->state));

@@ -3,7 +3,7 @@
 #include "crypto/random.h"
 #include "domain/roi_lifecycle.h"
 #include "services/audit_actions.h"
-#include "services/json_text.h"
+#include "json/writer.h"
 
 namespace kinvault::services {
 
@@ -36,7 +36,7 @@ Result<std::vector<RoiDetail>> Rois::list_rois(const Principal& who, const std::
          .case_id = case_id,
          .decision = "permit",
          .reason = "ROIs the requester may know of",
-         .details = JsonObjectWriter().field("listed", static_cast<std::int64_t>(out.size())).str()},
+         .details = json::ObjectWriter().field("listed", static_cast<std::int64_t>(out.size())).str()},
         req));
     return out;
 }
@@ -121,7 +121,7 @@ Result<RoiDetail> Rois::create_roi(const Principal& who, const std::string& case
                                .case_id = case_id,
                                .decision = "ok",
                                .reason = draft_reason(defects),
-                               .details = JsonObjectWriter().field("document", draft.document).str()},
+                               .details = json::ObjectWriter().field("document", draft.document).str()},
                               req);
     }));
     return roi_detail(snap, draft, now, m_access.policy());

@@ -8,7 +8,7 @@
 #include "crypto/sha256.h"
 #include "domain/types.h"
 #include "services/audit_actions.h"
-#include "services/json_text.h"
+#include "json/writer.h"
 
 #include <algorithm>
 #include <cstring>
@@ -140,7 +140,7 @@ Upload::~Upload() {
 
 void Upload::refused(const Error& error) {
     State& s = *m_state;
-    JsonObjectWriter d;
+    json::ObjectWriter d;
     d.field("received_bytes", static_cast<std::int64_t>(s.size));
     (void)s.vault->m_audit.append({.actor = s.actor,
                                    .action = audit_action::document_upload,
@@ -346,7 +346,7 @@ Result<DocumentView> Vault::commit_upload(Upload::State& s) {
     auto report = m_pdf.inspect([source]() { return source->next(); });
     if (!report) {
         remove_blob();
-        JsonObjectWriter d;
+        json::ObjectWriter d;
         d.field("size", v.size).field("sha256", v.sha256);
         (void)m_audit.append({.actor = s.actor,
                               .action = audit_action::document_upload,
@@ -365,7 +365,7 @@ Result<DocumentView> Vault::commit_upload(Upload::State& s) {
         doc.created_at = v.uploaded_at;
     }
     doc.current_version = v.version;
-    JsonObjectWriter details;
+    json::ObjectWriter details;
     details.field("version", v.version)
         .field("size", v.size)
         .field("sha256", v.sha256)

@@ -3,7 +3,7 @@
 #include "crypto/random.h"
 #include "crypto/sha256.h"
 #include "services/audit_actions.h"
-#include "services/json_text.h"
+#include "json/writer.h"
 
 namespace kinvault::services {
 
@@ -70,7 +70,7 @@ Result<std::vector<DocumentView>> Vault::list(const Principal& who, const std::s
         view.access_basis = decision.basis;
         out.push_back(std::move(view));
     }
-    JsonObjectWriter details;
+    json::ObjectWriter details;
     details.field("listed", static_cast<std::int64_t>(out.size())).field("withheld", withheld);
     // Fail closed: a listing that cannot be audited is not returned.
     KV_TRY(m_audit.append({.actor = who.user_id,
@@ -183,7 +183,7 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
                              req);
         return hidden;
     }
-    JsonObjectWriter details;
+    json::ObjectWriter details;
     details.field("version", wanted);
     if (!decision.basis.empty()) {
         details.field("basis", decision.basis);

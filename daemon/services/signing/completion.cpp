@@ -3,7 +3,7 @@
 #include "crypto/sha256.h"
 #include "pdf/remote.h"
 #include "services/audit_actions.h"
-#include "services/json_text.h"
+#include "json/writer.h"
 #include "services/signing/disclosure.h"
 
 #include <algorithm>
@@ -141,7 +141,7 @@ Status Completion::store_executed(Envelope& e, const Bytes& sealed, const Bytes&
         }
         KV_TRY(m_records.save(e));
         KV_TRY(m_notices.completed(e));
-        JsonObjectWriter d;
+        json::ObjectWriter d;
         d.field("sha256_before", e.sha256_before)
             .field("sha256_after", e.sha256_after)
             .field("sha256_sealed", e.sha256_sealed);

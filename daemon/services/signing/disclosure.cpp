@@ -1,7 +1,7 @@
 #include "services/signing/disclosure.h"
 
 #include "services/audit_actions.h"
-#include "services/json_text.h"
+#include "json/writer.h"
 
 namespace kinvault::services {
 
@@ -66,7 +66,7 @@ storage::SealedRecord EsignConsents::acceptance(const Principal& who, const std:
     c.id = who.user_id;
     c.state = std::string(to_string(EsignConsentState::accepted));
     c.updated_at = m_clock.now();
-    JsonObjectWriter w;
+    json::ObjectWriter w;
     w.field("version", version).field("at", format_utc(c.updated_at)).field("client", req.client_address);
     m_barrier.seal_record(c, w.str());
     return c;
@@ -78,7 +78,7 @@ Status EsignConsents::withdraw(const Principal& who, const RequestInfo& req) {
     c.id = who.user_id;
     c.state = std::string(to_string(EsignConsentState::withdrawn));
     c.updated_at = m_clock.now();
-    JsonObjectWriter w;
+    json::ObjectWriter w;
     w.field("withdrawn_at", format_utc(c.updated_at)).field("client", req.client_address);
     m_barrier.seal_record(c, w.str());
     return m_store.transaction([&]() -> Status {

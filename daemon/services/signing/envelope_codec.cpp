@@ -1,37 +1,16 @@
 #include "services/signing/envelope.h"
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
+#include "common/enum_names.h"
+#include "json/reader.h"
+#include "json/writer.h"
 
-#include <array>
-#include <sstream>
+#include <limits>
 
 namespace kinvault::services {
 
 namespace {
 
-template <typename E, std::size_t N>
-std::string_view name_in(const std::array<std::pair<E, std::string_view>, N>& t, E v) {
-    for (const auto& [e, n] : t) {
-        if (e == v) {
-            return n;
-        }
-    }
-    return "unknown";
-}
-
-template <typename E, std::size_t N>
-std::optional<E> parse_in(const std::array<std::pair<E, std::string_view>, N>& t, std::string_view s) {
-    for (const auto& [e, n] : t) {
-        if (n == s) {
-            return e;
-        }
-    }
-    return std::nullopt;
-}
-
-constexpr std::array<std::pair<EnvelopeState, std::string_view>, 6> k_env_states{{
+constexpr EnumNames<EnvelopeState, 6> k_env_states{{
     {EnvelopeState::draft, "draft"},
     {EnvelopeState::sent, "sent"},
     {EnvelopeState::completed, "completed"},
@@ -40,7 +19,7 @@ constexpr std::array<std::pair<EnvelopeState, std::string_view>, 6> k_env_states
     {EnvelopeState::expired, "expired"},
 }};
 
-constexpr std::array<std::pair<SignerState, std::string_view>, 6> k_signer_states{{
+constexpr EnumNames<SignerState, 6> k_signer_states{{
     {SignerState::waiting, "waiting"},
     {SignerState::notified, "notified"},
     {SignerState::viewed, "viewed"},
@@ -49,7 +28,7 @@ constexpr std::array<std::pair<SignerState, std::string_view>, 6> k_signer_state
     {SignerState::declined, "declined"},
 }};
 
-constexpr std::array<std::pair<pdf::FieldKind, std::string_view>, 5> k_kinds{{
+constexpr EnumNames<pdf::FieldKind, 5> k_kinds{{
     {pdf::FieldKind::signature, "signature"},
     {pdf::FieldKind::initials, "initials"},
     {pdf::FieldKind::date, "date"},
@@ -57,22 +36,7 @@ constexpr std::array<std::pair<pdf::FieldKind, std::string_view>, 5> k_kinds{{
     {pdf::FieldKind::checkbox, "checkbox"},
 }};
 
-using Obj = Poco::JSON::Object::Ptr;
-
-std::string s(const Obj& o, const char* k) {
-    return o->optValue<std::string>(k, "");
-}
-std::int64_t i(const Obj& o, const char* k) {
-    return o->optValue<Poco::Int64>(k, 0);
-}
-double d(const Obj& o, const char* k) {
-    return o->optValue<double>(k, 0.0);
-}
-bool b(const Obj& o, const char* k) {
-    return o->optValue<bool>(k, false);
-}
-
-constexpr std::array<std::pair<EnvelopeCapacity, std::string_view>, 7> k_capacities{{
+constexpr EnumNames<EnvelopeCapacity, 7> k_capacities{{
     {EnvelopeCapacity::self, "self"},
     {EnvelopeCapacity::parent_legal_custody, "parent_legal_custody"},
     {EnvelopeCapacity::guardian, "guardian"},
@@ -81,6 +45,20 @@ constexpr std::array<std::pair<EnvelopeCapacity, std::string_view>, 7> k_capacit
     {EnvelopeCapacity::counsel, "counsel"},
     {EnvelopeCapacity::witness, "witness"},
 }};
+
+// Every field of the record is optional and typed: absent or null reads as the empty value, a value of the
+// wrong kind is a problem (the record is damaged).
+struct Fields {
+    json::Object& o;
+    std::string s(std::string_view k) { return o.optional_string(k).value_or(std::string()); }
+    std::int64_t i(std::string_view k) { return o.optional_integer(k).value_or(0); }
+    int small(std::string_view k) {
+        return static_cast<int>(
+            o.optional_integer(k, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()).value_or(0));
+    }
+    double d(std::string_view k) { return o.optional_number(k).value_or(0.0); }
+    bool b(std::string_view k) { return o.optional_bool(k).value_or(false); }
+};
 
 } // namespace
 
@@ -91,11 +69,11 @@ std::optional<EnvelopeCapacity> parse_envelope_capacity(std::string_view text) {
     if (text == "minor_for_self") {
         return EnvelopeCapacity::minor_self;
     }
-    return parse_in(k_capacities, text);
+    return enum_value(k_capacities, text);
 }
 
 std::string_view to_string(EnvelopeCapacity c) {
-    return name_in(k_capacities, c);
+    return enum_name(k_capacities, c);
 }
 
 std::string capacity_words(EnvelopeCapacity c) {
@@ -125,10 +103,10 @@ bool signs_for_another(EnvelopeCapacity c) {
 }
 
 std::string_view to_string(EnvelopeState st) {
-    return name_in(k_env_states, st);
+    return enum_name(k_env_states, st);
 }
 std::string_view to_string(SignerState st) {
-    return name_in(k_signer_states, st);
+    return enum_name(k_signer_states, st);
 }
 
 int current_group(const Envelope& e) {
@@ -141,202 +119,231 @@ int current_group(const Envelope& e) {
     return group;
 }
 
-// Long because it writes every field of the record, one line each, in a fixed order.
+// Long because it writes every field of the record, one line each. Keys in byte order: records at rest
+// have always been written so (the earlier writer kept keys in a sorted map), and a record re-encoded today
+// is byte-identical to the one in the vault (tests/unit/services/test_stored_records.cpp).
 std::string encode_envelope(const Envelope& e) {
-    Poco::JSON::Object o;
-    o.set("id", e.id);
-    o.set("case_id", e.case_id);
-    o.set("document_id", e.document_id);
-    o.set("title", e.title);
-    o.set("template_name", e.template_name);
-    o.set("template_version", e.template_version);
-    o.set("purpose", e.purpose);
-    o.set("roi_id", e.roi_id);
-    o.set("process_mode", e.process_mode);
-    o.set("state", std::string(to_string(e.state)));
-    o.set("created_by", e.created_by);
-    o.set("created_by_name", e.created_by_name);
-    o.set("created_at", e.created_at);
-    o.set("sent_at", e.sent_at);
-    o.set("expires_at", e.expires_at);
-    o.set("completed_at", e.completed_at);
-    o.set("expires_in_days", e.expires_in_days);
-    o.set("base_version", e.base_version);
-    o.set("current_version", e.current_version);
-    o.set("sha256_before", e.sha256_before);
-    o.set("sha256_after", e.sha256_after);
-    o.set("sha256_sealed", e.sha256_sealed);
-    o.set("certificate_document_id", e.certificate_document_id);
-    o.set("void_reason", e.void_reason);
-    Poco::JSON::Array::Ptr hashes = new Poco::JSON::Array();
-    for (const auto& h : e.signed_version_hashes) {
-        hashes->add(h);
-    }
-    o.set("signed_version_hashes", hashes);
-    Poco::JSON::Array::Ptr signers = new Poco::JSON::Array();
-    for (const auto& x : e.signers) {
-        Obj so = new Poco::JSON::Object();
-        so->set("slot", x.slot);
-        so->set("party_id", x.party_id);
-        so->set("name", x.name);
-        so->set("email", x.email);
-        so->set("role", x.role);
-        so->set("capacity", x.capacity);
-        so->set("authority", x.authority);
-        so->set("group", x.group);
-        so->set("state", std::string(to_string(x.state)));
-        so->set("notified_at", x.notified_at);
-        so->set("viewed_at", x.viewed_at);
-        so->set("consented_at", x.consented_at);
-        so->set("disclosure_version", x.disclosure_version);
-        so->set("signed_at", x.signed_at);
-        so->set("viewed_sha256", x.viewed_sha256);
-        so->set("signature_id", x.signature_id);
-        so->set("signature_field", x.signature_field);
-        so->set("certificate_fingerprint", x.certificate_fingerprint);
-        so->set("signing_mode", x.signing_mode);
-        so->set("auth_method", x.auth_method);
-        so->set("client_address", x.client_address);
-        so->set("user_agent", x.user_agent);
-        so->set("typed_signature", x.typed_signature);
-        so->set("drawn_signature", x.drawn_signature);
-        so->set("decline_reason", x.decline_reason);
-        signers->add(so);
-    }
-    o.set("signers", signers);
-    Poco::JSON::Array::Ptr fields = new Poco::JSON::Array();
-    for (const auto& f : e.fields) {
-        Obj fo = new Poco::JSON::Object();
-        fo->set("name", f.placement.name);
-        fo->set("kind", std::string(name_in(k_kinds, f.placement.kind)));
-        fo->set("signer", f.placement.signer);
-        fo->set("page", f.placement.page);
-        fo->set("x", f.placement.rect.x);
-        fo->set("y", f.placement.rect.y);
-        fo->set("width", f.placement.rect.width);
-        fo->set("height", f.placement.rect.height);
-        fo->set("value", f.value);
-        fo->set("checked", f.checked);
-        fields->add(fo);
-    }
-    o.set("fields", fields);
-    Poco::JSON::Array::Ptr events = new Poco::JSON::Array();
+    json::Writer w;
+    w.begin_object();
+    w.key("base_version").integer(e.base_version);
+    w.key("case_id").string(e.case_id);
+    w.key("certificate_document_id").string(e.certificate_document_id);
+    w.key("completed_at").integer(e.completed_at);
+    w.key("created_at").integer(e.created_at);
+    w.key("created_by").string(e.created_by);
+    w.key("created_by_name").string(e.created_by_name);
+    w.key("current_version").integer(e.current_version);
+    w.key("document_id").string(e.document_id);
+    w.key("events").begin_array();
     for (const auto& ev : e.events) {
-        Obj eo = new Poco::JSON::Object();
-        eo->set("at", ev.at);
-        eo->set("type", ev.type);
-        eo->set("slot", ev.slot);
-        eo->set("actor", ev.actor);
-        eo->set("client_address", ev.client_address);
-        eo->set("user_agent", ev.user_agent);
-        eo->set("auth_method", ev.auth_method);
-        eo->set("detail", ev.detail);
-        events->add(eo);
+        w.begin_object();
+        w.key("actor").string(ev.actor);
+        w.key("at").integer(ev.at);
+        w.key("auth_method").string(ev.auth_method);
+        w.key("client_address").string(ev.client_address);
+        w.key("detail").string(ev.detail);
+        w.key("slot").string(ev.slot);
+        w.key("type").string(ev.type);
+        w.key("user_agent").string(ev.user_agent);
+        w.end_object();
     }
-    o.set("events", events);
-    std::ostringstream out;
-    o.stringify(out);
-    return out.str();
+    w.end_array();
+    w.key("expires_at").integer(e.expires_at);
+    w.key("expires_in_days").integer(e.expires_in_days);
+    w.key("fields").begin_array();
+    for (const auto& f : e.fields) {
+        w.begin_object();
+        w.key("checked").boolean(f.checked);
+        w.key("height").number(f.placement.rect.height);
+        w.key("kind").string(enum_name(k_kinds, f.placement.kind));
+        w.key("name").string(f.placement.name);
+        w.key("page").integer(f.placement.page);
+        w.key("signer").string(f.placement.signer);
+        w.key("value").string(f.value);
+        w.key("width").number(f.placement.rect.width);
+        w.key("x").number(f.placement.rect.x);
+        w.key("y").number(f.placement.rect.y);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("id").string(e.id);
+    w.key("process_mode").string(e.process_mode);
+    w.key("purpose").string(e.purpose);
+    w.key("roi_id").string(e.roi_id);
+    w.key("sent_at").integer(e.sent_at);
+    w.key("sha256_after").string(e.sha256_after);
+    w.key("sha256_before").string(e.sha256_before);
+    w.key("sha256_sealed").string(e.sha256_sealed);
+    w.key("signed_version_hashes").begin_array();
+    for (const auto& h : e.signed_version_hashes) {
+        w.string(h);
+    }
+    w.end_array();
+    w.key("signers").begin_array();
+    for (const auto& x : e.signers) {
+        w.begin_object();
+        w.key("auth_method").string(x.auth_method);
+        w.key("authority").string(x.authority);
+        w.key("capacity").string(x.capacity);
+        w.key("certificate_fingerprint").string(x.certificate_fingerprint);
+        w.key("client_address").string(x.client_address);
+        w.key("consented_at").integer(x.consented_at);
+        w.key("decline_reason").string(x.decline_reason);
+        w.key("disclosure_version").string(x.disclosure_version);
+        w.key("drawn_signature").boolean(x.drawn_signature);
+        w.key("email").string(x.email);
+        w.key("group").integer(x.group);
+        w.key("name").string(x.name);
+        w.key("notified_at").integer(x.notified_at);
+        w.key("party_id").string(x.party_id);
+        w.key("role").string(x.role);
+        w.key("signature_field").string(x.signature_field);
+        w.key("signature_id").string(x.signature_id);
+        w.key("signed_at").integer(x.signed_at);
+        w.key("signing_mode").string(x.signing_mode);
+        w.key("slot").string(x.slot);
+        w.key("state").string(to_string(x.state));
+        w.key("typed_signature").string(x.typed_signature);
+        w.key("user_agent").string(x.user_agent);
+        w.key("viewed_at").integer(x.viewed_at);
+        w.key("viewed_sha256").string(x.viewed_sha256);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("state").string(to_string(e.state));
+    w.key("template_name").string(e.template_name);
+    w.key("template_version").string(e.template_version);
+    w.key("title").string(e.title);
+    w.key("void_reason").string(e.void_reason);
+    w.end_object();
+    return std::move(w).take();
 }
 
-// Long because it reads every field of the record, one line each; only the enumerations are checked.
-Result<Envelope> decode_envelope(const std::string& json) {
-    try {
-        Poco::JSON::Parser parser;
-        const Obj o = parser.parse(json).extract<Obj>();
-        Envelope e;
-        e.id = s(o, "id");
-        e.case_id = s(o, "case_id");
-        e.document_id = s(o, "document_id");
-        e.title = s(o, "title");
-        e.template_name = s(o, "template_name");
-        e.template_version = s(o, "template_version");
-        e.purpose = s(o, "purpose");
-        e.roi_id = s(o, "roi_id");
-        e.process_mode = s(o, "process_mode");
-        e.state = parse_in(k_env_states, s(o, "state")).value_or(EnvelopeState::draft);
-        e.created_by = s(o, "created_by");
-        e.created_by_name = s(o, "created_by_name");
-        e.created_at = i(o, "created_at");
-        e.sent_at = i(o, "sent_at");
-        e.expires_at = i(o, "expires_at");
-        e.completed_at = i(o, "completed_at");
-        e.expires_in_days = i(o, "expires_in_days");
-        e.base_version = i(o, "base_version");
-        e.current_version = i(o, "current_version");
-        e.sha256_before = s(o, "sha256_before");
-        e.sha256_after = s(o, "sha256_after");
-        e.sha256_sealed = s(o, "sha256_sealed");
-        e.certificate_document_id = s(o, "certificate_document_id");
-        e.void_reason = s(o, "void_reason");
-        if (auto a = o->getArray("signed_version_hashes")) {
-            for (const auto& v : *a) {
-                e.signed_version_hashes.push_back(v.convert<std::string>());
-            }
-        }
-        if (auto a = o->getArray("signers")) {
-            for (const auto& v : *a) {
-                const Obj so = v.extract<Obj>();
-                EnvelopeSigner x;
-                x.slot = s(so, "slot");
-                x.party_id = s(so, "party_id");
-                x.name = s(so, "name");
-                x.email = s(so, "email");
-                x.role = s(so, "role");
-                x.capacity = s(so, "capacity");
-                // Empty: not recorded (a record made outside create()); anything else must be a name.
-                if (!x.capacity.empty() && !parse_envelope_capacity(x.capacity)) {
-                    return make_error(Errc::integrity,
-                                      "an envelope record names an unrecognised signer capacity");
-                }
-                x.authority = s(so, "authority");
-                x.group = static_cast<int>(i(so, "group"));
-                x.state = parse_in(k_signer_states, s(so, "state")).value_or(SignerState::waiting);
-                x.notified_at = i(so, "notified_at");
-                x.viewed_at = i(so, "viewed_at");
-                x.consented_at = i(so, "consented_at");
-                x.disclosure_version = s(so, "disclosure_version");
-                x.signed_at = i(so, "signed_at");
-                x.viewed_sha256 = s(so, "viewed_sha256");
-                x.signature_id = s(so, "signature_id");
-                x.signature_field = s(so, "signature_field");
-                x.certificate_fingerprint = s(so, "certificate_fingerprint");
-                x.signing_mode = s(so, "signing_mode");
-                x.auth_method = s(so, "auth_method");
-                x.client_address = s(so, "client_address");
-                x.user_agent = s(so, "user_agent");
-                x.typed_signature = s(so, "typed_signature");
-                x.drawn_signature = b(so, "drawn_signature");
-                x.decline_reason = s(so, "decline_reason");
-                e.signers.push_back(std::move(x));
-            }
-        }
-        if (auto a = o->getArray("fields")) {
-            for (const auto& v : *a) {
-                const Obj fo = v.extract<Obj>();
-                EnvelopeField f;
-                f.placement.name = s(fo, "name");
-                f.placement.kind = parse_in(k_kinds, s(fo, "kind")).value_or(pdf::FieldKind::text);
-                f.placement.signer = s(fo, "signer");
-                f.placement.page = static_cast<int>(i(fo, "page"));
-                f.placement.rect = {d(fo, "x"), d(fo, "y"), d(fo, "width"), d(fo, "height")};
-                f.value = s(fo, "value");
-                f.checked = b(fo, "checked");
-                e.fields.push_back(std::move(f));
-            }
-        }
-        if (auto a = o->getArray("events")) {
-            for (const auto& v : *a) {
-                const Obj eo = v.extract<Obj>();
-                e.events.push_back({i(eo, "at"), s(eo, "type"), s(eo, "slot"), s(eo, "actor"),
-                                    s(eo, "client_address"), s(eo, "user_agent"), s(eo, "auth_method"),
-                                    s(eo, "detail")});
-            }
-        }
-        return e;
-    } catch (const Poco::Exception& ex) {
-        return make_error(Errc::integrity, "an envelope record is damaged: " + ex.displayText());
+namespace {
+
+// Empty: not recorded (a record made outside create()); anything else must be a capacity's name.
+EnvelopeSigner read_signer(json::Object& so) {
+    Fields f{so};
+    EnvelopeSigner x;
+    x.slot = f.s("slot");
+    x.party_id = f.s("party_id");
+    x.name = f.s("name");
+    x.email = f.s("email");
+    x.role = f.s("role");
+    x.capacity = f.s("capacity");
+    if (!x.capacity.empty() && !parse_envelope_capacity(x.capacity)) {
+        so.problems().add(json::child_path(so.path(), "capacity"), "an unrecognised signer capacity");
     }
+    x.authority = f.s("authority");
+    x.group = f.small("group");
+    // States keep the leniency they always had: a name this release does not know reads as the first state.
+    x.state = enum_value(k_signer_states, f.s("state")).value_or(SignerState::waiting);
+    x.notified_at = f.i("notified_at");
+    x.viewed_at = f.i("viewed_at");
+    x.consented_at = f.i("consented_at");
+    x.disclosure_version = f.s("disclosure_version");
+    x.signed_at = f.i("signed_at");
+    x.viewed_sha256 = f.s("viewed_sha256");
+    x.signature_id = f.s("signature_id");
+    x.signature_field = f.s("signature_field");
+    x.certificate_fingerprint = f.s("certificate_fingerprint");
+    x.signing_mode = f.s("signing_mode");
+    x.auth_method = f.s("auth_method");
+    x.client_address = f.s("client_address");
+    x.user_agent = f.s("user_agent");
+    x.typed_signature = f.s("typed_signature");
+    x.drawn_signature = f.b("drawn_signature");
+    x.decline_reason = f.s("decline_reason");
+    return x;
+}
+
+EnvelopeField read_field(json::Object& fo) {
+    Fields f{fo};
+    EnvelopeField x;
+    x.placement.name = f.s("name");
+    x.placement.kind = enum_value(k_kinds, f.s("kind")).value_or(pdf::FieldKind::text);
+    x.placement.signer = f.s("signer");
+    x.placement.page = f.small("page");
+    x.placement.rect = {f.d("x"), f.d("y"), f.d("width"), f.d("height")};
+    x.value = f.s("value");
+    x.checked = f.b("checked");
+    return x;
+}
+
+EnvelopeEvent read_event(json::Object& eo) {
+    Fields f{eo};
+    EnvelopeEvent ev;
+    ev.at = f.i("at");
+    ev.type = f.s("type");
+    ev.slot = f.s("slot");
+    ev.actor = f.s("actor");
+    ev.client_address = f.s("client_address");
+    ev.user_agent = f.s("user_agent");
+    ev.auth_method = f.s("auth_method");
+    ev.detail = f.s("detail");
+    return ev;
+}
+
+// Calls read(item) for every object in the list under `key`.
+template <typename F>
+void each(json::Object& o, std::string_view key, F read) {
+    auto a = o.optional_array(key);
+    for (std::size_t n = 0; a && n < a->size(); ++n) {
+        json::Object item = a->object(n, json::Keys::any);
+        if (item.is_object()) {
+            read(item);
+        }
+    }
+}
+
+} // namespace
+
+// Through the strict reader: a record of the wrong shape, not UTF-8, or with a key twice is damaged.
+// Keys the record does not know are tolerated (a vault written by another release must open).
+Result<Envelope> decode_envelope(const std::string& json) {
+    auto parsed = json::parse(json);
+    if (!parsed.value) {
+        return make_error(Errc::integrity, "an envelope record is damaged: " + parsed.failure.path + ": " +
+                                               parsed.failure.problem);
+    }
+    json::Problems problems;
+    Envelope e;
+    {
+        json::Object o(*parsed.value, problems, "", json::Keys::any);
+        Fields f{o};
+        e.id = f.s("id");
+        e.case_id = f.s("case_id");
+        e.document_id = f.s("document_id");
+        e.title = f.s("title");
+        e.template_name = f.s("template_name");
+        e.template_version = f.s("template_version");
+        e.purpose = f.s("purpose");
+        e.roi_id = f.s("roi_id");
+        e.process_mode = f.s("process_mode");
+        e.state = enum_value(k_env_states, f.s("state")).value_or(EnvelopeState::draft);
+        e.created_by = f.s("created_by");
+        e.created_by_name = f.s("created_by_name");
+        e.created_at = f.i("created_at");
+        e.sent_at = f.i("sent_at");
+        e.expires_at = f.i("expires_at");
+        e.completed_at = f.i("completed_at");
+        e.expires_in_days = f.i("expires_in_days");
+        e.base_version = f.i("base_version");
+        e.current_version = f.i("current_version");
+        e.sha256_before = f.s("sha256_before");
+        e.sha256_after = f.s("sha256_after");
+        e.sha256_sealed = f.s("sha256_sealed");
+        e.certificate_document_id = f.s("certificate_document_id");
+        e.void_reason = f.s("void_reason");
+        e.signed_version_hashes = o.optional_strings("signed_version_hashes").value_or(std::vector<std::string>{});
+        each(o, "signers", [&](json::Object& so) { e.signers.push_back(read_signer(so)); });
+        each(o, "fields", [&](json::Object& fo) { e.fields.push_back(read_field(fo)); });
+        each(o, "events", [&](json::Object& eo) { e.events.push_back(read_event(eo)); });
+    }
+    if (!problems.empty()) {
+        return make_error(Errc::integrity, "an envelope record is damaged: " + problems.summary());
+    }
+    return e;
 }
 
 } // namespace kinvault::services

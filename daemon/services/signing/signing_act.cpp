@@ -1,9 +1,10 @@
 #include "services/signing/signing_act.h"
 
+#include "common/utf8.h"
 #include "crypto/random.h"
 #include "crypto/sha256.h"
 #include "services/audit_actions.h"
-#include "services/json_text.h"
+#include "json/writer.h"
 
 #include <algorithm>
 #include <sstream>
@@ -22,10 +23,12 @@ std::string initials_of(const std::string& typed_signature) {
     std::istringstream words(typed_signature);
     std::string w;
     while (words >> w) {
-        std::size_t len = 1;
-        const auto c = static_cast<unsigned char>(w[0]);
-        len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-        value += w.substr(0, len);
+        // The first character, however many bytes it takes (a byte that starts no character: that byte).
+        std::size_t end = 0;
+        if (!utf8::next(w, end)) {
+            end = 1;
+        }
+        value += w.substr(0, end);
     }
     return value;
 }
@@ -67,7 +70,7 @@ Result<ViewedDocument> SigningActs::view(const Principal& who, const std::string
             m_records.add_event(e, "opened", s.slot, who.user_id, req, who.auth_method, "sha256 " + v.sha256);
             KV_TRY(m_records.save(e));
         }
-        JsonObjectWriter d;
+        json::ObjectWriter d;
         d.field("version", v.version).field("sha256", v.sha256);
         return m_audit.append({.actor = who.user_id,
                                .action = audit_action::envelope_view,
@@ -267,7 +270,7 @@ Result<Envelope> SigningActs::apply_signature(const Principal& who, Envelope e, 
         auto stored = KV_TRY_VALUE(m_vault.store_bytes(who.user_id, up, signed_pdf, s.party_id, req));
         e.current_version = stored.version;
         e.signed_version_hashes.push_back(stored.sha256);
-        JsonObjectWriter d;
+        json::ObjectWriter d;
         d.field("slot", s.slot).field("signature_id", s.signature_id).field("version", stored.version);
         KV_TRY(m_audit.append({.actor = who.user_id,
                                .action = audit_action::envelope_sign,

@@ -65,9 +65,9 @@ domain::Roi full_roi() {
 
 TEST_CASE("an ROI with every element set reads back identical from its stored JSON", "[consent][codec]") {
     const domain::Roi r = full_roi();
-    const std::string text = json_text(roi_to_json(r));
+    const std::string text = roi_to_json(r);
     const domain::Roi back = decode_text<domain::Roi>(text, roi_from_json).value();
-    CHECK(json_text(roi_to_json(back)) == text);
+    CHECK(roi_to_json(back) == text);
     SECTION("the fields that carry the release's scope keep their values") {
         CHECK(back.recipients.size() == 2);
         CHECK(back.recipients[0].kind == domain::RecipientKind::counsel_of_record_for);
@@ -85,9 +85,9 @@ TEST_CASE("an ROI with every element set reads back identical from its stored JS
 }
 
 TEST_CASE("input may spell enum values with underscores and dates without a time", "[consent][codec]") {
-    const auto obj = parse_json_object(R"({"subject":"sam","purposes":["coordination_of_care"],
+    const auto obj = json::parse_value(R"({"subject":"sam","purposes":["coordination_of_care"],
         "direction":"clinician_to_recipient","expiry":{"date":"2027-01-01"},
-        "signatures":[{"signer":"mary","capacity":"parent_with_legal_custody"}]})")
+        "signatures":[{"signer":"mary","capacity":"parent_with_legal_custody"}]})", "test")
                          .value();
     const auto roi = roi_from_json(obj);
     REQUIRE(roi.ok());
@@ -98,18 +98,19 @@ TEST_CASE("input may spell enum values with underscores and dates without a time
 }
 
 TEST_CASE("a wrong ROI is refused naming every wrong field at once", "[consent][codec]") {
-    const auto obj = parse_json_object(R"({"kind":"secret","purposes":["fishing"],
-        "expiry":{"date":"next year"},"recipients":[{"kind":"party"}],"statements":{"redisclosure":"yes"}})")
+    const auto obj = json::parse_value(R"({"kind":"secret","purposes":["fishing"],
+        "expiry":{"date":"next year"},"recipients":[{"kind":"party"}],"statements":{"redisclosure":"yes"}})", "test")
                          .value();
     const auto roi = roi_from_json(obj);
     REQUIRE_FALSE(roi.ok());
     CHECK(roi.error().code == Errc::invalid_input);
     const std::string& m = roi.error().message;
-    CHECK_THAT(m, Catch::Contains("kind 'secret' is not one of general, psychotherapy-notes"));
-    CHECK_THAT(m, Catch::Contains("purposes[0] 'fishing'"));
-    CHECK_THAT(m, Catch::Contains("expiry.date must be a date"));
-    CHECK_THAT(m, Catch::Contains("recipients[0].party is required"));
-    CHECK_THAT(m, Catch::Contains("statements.redisclosure must be true or false"));
+    // Each wrong field by its path, in the strict reader's words ("path: problem").
+    CHECK_THAT(m, Catch::Contains("kind: 'secret' is not one of general, psychotherapy-notes"));
+    CHECK_THAT(m, Catch::Contains("purposes[0]: 'fishing'"));
+    CHECK_THAT(m, Catch::Contains("expiry.date: must be a date"));
+    CHECK_THAT(m, Catch::Contains("recipients[0].party: missing"));
+    CHECK_THAT(m, Catch::Contains("statements.redisclosure: expected true or false, got a string"));
 }
 
 TEST_CASE("a court order with every kind of term reads back identical", "[consent][codec]") {
@@ -145,10 +146,10 @@ TEST_CASE("a court order with every kind of term reads back identical", "[consen
     compel.sensitivity = {domain::Sensitivity::psychotherapy_notes};
     compel.text = "progress reports to the court";
     o.compels = {compel};
-    const std::string text = json_text(order_to_json(o));
+    const std::string text = order_to_json(o);
     const auto back = decode_text<domain::CourtOrder>(text, order_from_json);
     REQUIRE(back.ok());
-    CHECK(json_text(order_to_json(*back)) == text);
+    CHECK(order_to_json(*back) == text);
     CHECK(back->protective[0].protected_parties == std::vector<std::string>{"mary", "sam"});
     CHECK(back->compels[0].sensitivity.has(domain::Sensitivity::psychotherapy_notes));
 }
@@ -168,8 +169,8 @@ TEST_CASE(
         l.letter.state_changed_at = day("2026-02-10");
         l.letter.released_at = day("2026-02-10");
         l.revision_notes = {{day("2026-02-01"), "less blame"}};
-        const std::string text = json_text(letter_to_json(l));
-        CHECK(json_text(letter_to_json(decode_text<LetterRecord>(text, letter_from_json).value())) == text);
+        const std::string text = letter_to_json(l);
+        CHECK(letter_to_json(decode_text<LetterRecord>(text, letter_from_json).value()) == text);
     }
     SECTION("an agreement with its allowances") {
         AgreementRecord a;
@@ -186,19 +187,19 @@ TEST_CASE(
                                         {domain::InfoCategory::progress_report},
                                         domain::AllowanceScope::whole_case}};
         a.agreement.supersedes = "doc_a0";
-        const std::string text = json_text(agreement_to_json(a));
-        CHECK(json_text(agreement_to_json(decode_text<AgreementRecord>(text, agreement_from_json).value())) ==
+        const std::string text = agreement_to_json(a);
+        CHECK(agreement_to_json(decode_text<AgreementRecord>(text, agreement_from_json).value()) ==
               text);
     }
     SECTION("party facts, document facts, custody records and the mode history") {
         PartyFacts p{"lee", "case_1", std::string("sam"), true, std::string("lee2"), day("2026-01-01")};
-        const std::string pt = json_text(party_facts_to_json(p));
-        CHECK(json_text(party_facts_to_json(decode_text<PartyFacts>(pt, party_facts_from_json).value())) ==
+        const std::string pt = party_facts_to_json(p);
+        CHECK(party_facts_to_json(decode_text<PartyFacts>(pt, party_facts_from_json).value()) ==
               pt);
         DocumentFactsRecord d{"doc_1", "case_1", {"sam", "mary"}, {"mary"}};
-        const std::string dt = json_text(document_facts_to_json(d));
-        CHECK(json_text(document_facts_to_json(
-                  decode_text<DocumentFactsRecord>(dt, document_facts_from_json).value())) == dt);
+        const std::string dt = document_facts_to_json(d);
+        CHECK(document_facts_to_json(
+                  decode_text<DocumentFactsRecord>(dt, document_facts_from_json).value()) == dt);
         CustodyRecordEntry c{"case_1",
                              {"cr_1",
                               "sam",
@@ -207,14 +208,14 @@ TEST_CASE(
                               day("2025-01-02"),
                               true,
                               "married, no order"}};
-        const std::string ct = json_text(custody_to_json(c));
-        CHECK(json_text(custody_to_json(decode_text<CustodyRecordEntry>(ct, custody_from_json).value())) ==
+        const std::string ct = custody_to_json(c);
+        CHECK(custody_to_json(decode_text<CustodyRecordEntry>(ct, custody_from_json).value()) ==
               ct);
         ModeHistoryRecord m{"case_1",
                             {{domain::ProcessMode::closed, day("2025-01-01"), ""},
                              {domain::ProcessMode::open, day("2026-01-01"), "doc_a"}}};
-        const std::string mt = json_text(mode_history_to_json(m));
-        CHECK(json_text(mode_history_to_json(
-                  decode_text<ModeHistoryRecord>(mt, mode_history_from_json).value())) == mt);
+        const std::string mt = mode_history_to_json(m);
+        CHECK(mode_history_to_json(
+                  decode_text<ModeHistoryRecord>(mt, mode_history_from_json).value()) == mt);
     }
 }
