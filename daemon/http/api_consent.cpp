@@ -210,7 +210,7 @@ void Api::add_consent_routes() {
         if (!ex.body_ok(*body)) {
             return;
         }
-        auto roi = services::read_roi(body->root());
+        auto roi = services::read_roi((*body).root());
         if (!ex.body_ok(*body)) {
             return;
         }
@@ -232,7 +232,7 @@ void Api::add_consent_routes() {
         if (!ex.body_ok(*body)) {
             return;
         }
-        auto roi = services::read_roi(body->root());
+        auto roi = services::read_roi((*body).root());
         if (!ex.body_ok(*body)) {
             return;
         }
@@ -318,7 +318,7 @@ void Api::add_consent_routes() {
             if (!ex.body_ok(*body)) {
                 return;
             }
-            auto order = services::read_order(body->root());
+            auto order = services::read_order((*body).root());
             if (!ex.body_ok(*body)) {
                 return;
             }
