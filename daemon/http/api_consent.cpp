@@ -322,10 +322,9 @@ void Api::add_consent_routes() {
             if (!ex.body_ok(*body)) {
                 return;
             }
-            send_one(
-                ex, 201,
-                m_s.orders.add_order(ex.who(), ex.param("case"), std::move(order), terms, ex.info()),
-                order_json);
+            send_one(ex, 201,
+                     m_s.orders.add_order(ex.who(), ex.param("case"), std::move(order), terms, ex.info()),
+                     order_json);
         }
     });
     m_router.add("POST", "/api/v1/orders/{order}/verify", [this](Exchange& ex) {

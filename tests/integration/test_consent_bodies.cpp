@@ -53,9 +53,9 @@ TEST_CASE("a consent body names every wrong nested field by its path", "[integra
         CHECK(fields_of(r).size() == 6);
     }
     SECTION("an ROI as read back is accepted with the names the view adds, but a stray nested key is not") {
-        const Response r = clinician.request(
-            "POST", "/api/v1/cases/" + case_id + "/rois",
-            R"({"document_id":"d","subject":"s","subject_name":"Sam","in_force":false,
+        const Response r =
+            clinician.request("POST", "/api/v1/cases/" + case_id + "/rois",
+                              R"({"document_id":"d","subject":"s","subject_name":"Sam","in_force":false,
                 "recipients":[{"kind":"party","party":"p","party_id":"p","name":"Pat"}],
                 "expiry":{"date":"2027-01-01","when":"later"}})");
         CHECK(r.status == 400);
@@ -63,9 +63,9 @@ TEST_CASE("a consent body names every wrong nested field by its path", "[integra
         CHECK(fields_of(r).size() == 1);
     }
     SECTION("a court order: a custody holder, a term's list, an unknown nested key") {
-        const Response r = clinician.request(
-            "POST", "/api/v1/cases/" + case_id + "/orders",
-            R"({"document_id":"d","issued_at":"2026-01-01","effective_at":"2026-01-01",
+        const Response r =
+            clinician.request("POST", "/api/v1/cases/" + case_id + "/orders",
+                              R"({"document_id":"d","issued_at":"2026-01-01","effective_at":"2026-01-01",
                 "custody":[{"children":["c"],"kind":"sole","holders":["a"]},{"children":["c"],"holders":[null]}],
                 "restrictions":[{"barred_roles":"attorney"}],"protective":[{"restrained":["x"],"shielded":["y"]}]})");
         CHECK(r.status == 400);

@@ -49,8 +49,8 @@ domain::RoiSignature read_signature(Object& o, Keys nested) {
     s.capacity = one_or<domain::SignerCapacity>(o, "capacity", domain::parse_signer_capacity,
                                                 domain::SignerCapacity::self);
     with_object(o, "authority", nested, [&](Object& a) {
-        s.authority.kind =
-            one_or<domain::AuthorityKind>(a, "kind", domain::parse_authority_kind, domain::AuthorityKind::none);
+        s.authority.kind = one_or<domain::AuthorityKind>(a, "kind", domain::parse_authority_kind,
+                                                         domain::AuthorityKind::none);
         s.authority.id = text(a, "id");
     });
     s.signed_at = time(o, "signed_at").value_or(0);
@@ -60,7 +60,8 @@ domain::RoiSignature read_signature(Object& o, Keys nested) {
 
 domain::RoiRecipient read_recipient(Object& o, Keys nested) {
     domain::RoiRecipient rc;
-    rc.kind = one_or<domain::RecipientKind>(o, "kind", domain::parse_recipient_kind, domain::RecipientKind::party);
+    rc.kind =
+        one_or<domain::RecipientKind>(o, "kind", domain::parse_recipient_kind, domain::RecipientKind::party);
     rc.party = o.required_string("party");
     rc.revoked_at = time(o, "revoked_at");
     rc.revoked_by = opt_text(o, "revoked_by");
@@ -81,7 +82,8 @@ domain::Roi read_roi_with(Object& o, Keys nested) {
     roi.kind = one_or<domain::RoiKind>(o, "kind", domain::parse_roi_kind, domain::RoiKind::general);
     roi.subject = text(o, "subject");
     roi.discloser = text(o, "discloser");
-    each_object(o, "recipients", nested, [&](Object& r) { roi.recipients.push_back(read_recipient(r, nested)); });
+    each_object(o, "recipients", nested,
+                [&](Object& r) { roi.recipients.push_back(read_recipient(r, nested)); });
     with_object(o, "information", nested, [&](Object& i) {
         roi.information.doc_types = many<domain::DocType>(i, "doc_types", domain::parse_doc_type);
         roi.information.categories = many<domain::InfoCategory>(i, "categories", domain::parse_info_category);
@@ -92,7 +94,8 @@ domain::Roi read_roi_with(Object& o, Keys nested) {
         roi.information.substance_use_description = text(i, "substance_use_description");
     });
     roi.purposes = many<domain::Purpose>(o, "purposes", domain::parse_purpose);
-    roi.direction = one_or<domain::Direction>(o, "direction", domain::parse_direction, domain::Direction::both);
+    roi.direction =
+        one_or<domain::Direction>(o, "direction", domain::parse_direction, domain::Direction::both);
     roi.valid_from = time(o, "valid_from");
     with_object(o, "expiry", nested, [&](Object& e) {
         roi.expiry.date = time(e, "date");
@@ -110,11 +113,13 @@ domain::Roi read_roi_with(Object& o, Keys nested) {
     roi.template_version = text(o, "template_version");
     roi.document_sha256 = text(o, "document_sha256");
     // Absent: the domain's default subjects stay.
-    if (auto subjects = opt_many<domain::DecisionSubject>(o, "decision_subjects", domain::parse_decision_subject)) {
+    if (auto subjects =
+            opt_many<domain::DecisionSubject>(o, "decision_subjects", domain::parse_decision_subject)) {
         roi.decision_subjects = std::move(*subjects);
     }
     roi.minor_consented_services = flag(o, "minor_consented_services");
-    each_object(o, "signatures", nested, [&](Object& s) { roi.signatures.push_back(read_signature(s, nested)); });
+    each_object(o, "signatures", nested,
+                [&](Object& s) { roi.signatures.push_back(read_signature(s, nested)); });
     roi.state = one_or<domain::RoiState>(o, "state", domain::parse_roi_state, domain::RoiState::draft);
     roi.state_changed_at = time(o, "state_changed_at").value_or(0);
     roi.activated_at = time(o, "activated_at");
@@ -219,45 +224,45 @@ std::string order_to_json(const domain::CourtOrder& order) {
         .time("verified_at", order.verified_at)
         .names("areas", order.areas);
     o.raw("supersedes", list_of(order.supersedes, [](const auto& s) {
-        Fields f;
-        f.text("order", s.order).names("areas", s.areas);
-        return f.str();
-    }));
+              Fields f;
+              f.text("order", s.order).names("areas", s.areas);
+              return f.str();
+          }));
     o.raw("custody", list_of(order.custody, [](const domain::CustodyTerms& c) {
-        Fields f;
-        f.texts("children", c.children).name("kind", c.kind).texts("holders", c.holders);
-        return f.str();
-    }));
+              Fields f;
+              f.texts("children", c.children).name("kind", c.kind).texts("holders", c.holders);
+              return f.str();
+          }));
     o.raw("mutual_consent", list_of(order.mutual_consent, [](const auto& m) {
-        Fields f;
-        f.texts("children", m.children).names("subjects", m.subjects);
-        return f.str();
-    }));
+              Fields f;
+              f.texts("children", m.children).names("subjects", m.subjects);
+              return f.str();
+          }));
     o.raw("restrictions", list_of(order.restrictions, [](const domain::SharingRestriction& r) {
-        Fields f;
-        f.texts("barred_parties", r.barred_parties)
-            .names("barred_roles", r.barred_roles)
-            .names("doc_types", r.doc_types)
-            .names("categories", r.categories)
-            .texts("about", r.about)
-            .text("text", r.text);
-        return f.str();
-    }));
+              Fields f;
+              f.texts("barred_parties", r.barred_parties)
+                  .names("barred_roles", r.barred_roles)
+                  .names("doc_types", r.doc_types)
+                  .names("categories", r.categories)
+                  .texts("about", r.about)
+                  .text("text", r.text);
+              return f.str();
+          }));
     o.raw("protective", list_of(order.protective, [](const auto& p) {
-        Fields f;
-        f.texts("restrained", p.restrained).texts("protected", p.protected_parties);
-        return f.str();
-    }));
+              Fields f;
+              f.texts("restrained", p.restrained).texts("protected", p.protected_parties);
+              return f.str();
+          }));
     o.raw("compels", list_of(order.compels, [](const domain::CompelledRelease& c) {
-        Fields f;
-        f.texts("recipients", c.recipients)
-            .names("recipient_roles", c.recipient_roles)
-            .names("doc_types", c.doc_types)
-            .names("categories", c.categories)
-            .sensitivity("sensitivity", c.sensitivity)
-            .text("text", c.text);
-        return f.str();
-    }));
+              Fields f;
+              f.texts("recipients", c.recipients)
+                  .names("recipient_roles", c.recipient_roles)
+                  .names("doc_types", c.doc_types)
+                  .names("categories", c.categories)
+                  .sensitivity("sensitivity", c.sensitivity)
+                  .text("text", c.text);
+              return f.str();
+          }));
     return o.str();
 }
 
@@ -276,26 +281,29 @@ domain::CourtOrder read_order_with(Object& r, Keys nested) {
     o.issued_at = time(r, "issued_at").value_or(0);
     o.effective_at = time(r, "effective_at").value_or(0);
     o.expires_at = time(r, "expires_at");
-    o.status = one_or<domain::OrderStatus>(r, "status", domain::parse_order_status, domain::OrderStatus::received);
+    o.status =
+        one_or<domain::OrderStatus>(r, "status", domain::parse_order_status, domain::OrderStatus::received);
     o.status_changed_at = time(r, "status_changed_at").value_or(0);
     o.verified_by = opt_text(r, "verified_by");
     o.verified_at = time(r, "verified_at");
     o.areas = many<domain::SubjectArea>(r, "areas", domain::parse_subject_area);
     each_object(r, "supersedes", nested, [&](Object& s) {
         auto order = s.required_string("order");
-        o.supersedes.push_back({std::move(order), many<domain::SubjectArea>(s, "areas", domain::parse_subject_area)});
+        o.supersedes.push_back(
+            {std::move(order), many<domain::SubjectArea>(s, "areas", domain::parse_subject_area)});
     });
     each_object(r, "custody", nested, [&](Object& c) {
         domain::CustodyTerms t;
         t.children = texts(c, "children");
-        t.kind = one_or<domain::CustodyKind>(c, "kind", domain::parse_custody_kind, domain::CustodyKind::joint);
+        t.kind =
+            one_or<domain::CustodyKind>(c, "kind", domain::parse_custody_kind, domain::CustodyKind::joint);
         t.holders = texts(c, "holders");
         o.custody.push_back(std::move(t));
     });
     each_object(r, "mutual_consent", nested, [&](Object& m) {
         auto children = texts(m, "children");
-        o.mutual_consent.push_back(
-            {std::move(children), many<domain::DecisionSubject>(m, "subjects", domain::parse_decision_subject)});
+        o.mutual_consent.push_back({std::move(children), many<domain::DecisionSubject>(
+                                                             m, "subjects", domain::parse_decision_subject)});
     });
     each_object(r, "restrictions", nested, [&](Object& x) {
         domain::SharingRestriction s;

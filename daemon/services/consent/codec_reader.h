@@ -83,7 +83,8 @@ inline std::optional<UnixTime> time(Object& o, std::string_view key) {
     }
     UnixTime at = 0;
     if (!parse_utc(t, at)) {
-        problem(o, key, "must be a date YYYY-MM-DD or a UTC time YYYY-MM-DDTHH:MM:SSZ, not " + quoted_back(t));
+        problem(o, key,
+                "must be a date YYYY-MM-DD or a UTC time YYYY-MM-DDTHH:MM:SSZ, not " + quoted_back(t));
         return std::nullopt;
     }
     return at;

@@ -54,15 +54,19 @@ Result<AgreementRecord> agreement_from_json(const json::Value& json) {
         rec.case_id = text(r, "case_id");
         auto& a = rec.agreement;
         a.document = text(r, "document_id");
-        a.version = static_cast<int>(r.optional_integer("version", std::numeric_limits<int>::min(), std::numeric_limits<int>::max()).value_or(1));
-        a.state =
-            one_or<domain::AgreementState>(r, "state", domain::parse_agreement_state, domain::AgreementState::draft);
+        a.version = static_cast<int>(
+            r.optional_integer("version", std::numeric_limits<int>::min(), std::numeric_limits<int>::max())
+                .value_or(1));
+        a.state = one_or<domain::AgreementState>(r, "state", domain::parse_agreement_state,
+                                                 domain::AgreementState::draft);
         a.state_changed_at = time(r, "state_changed_at").value_or(0);
         a.executed_at = time(r, "executed_at");
-        a.mode = one_or<domain::ProcessMode>(r, "mode", domain::parse_process_mode, domain::ProcessMode::closed);
+        a.mode =
+            one_or<domain::ProcessMode>(r, "mode", domain::parse_process_mode, domain::ProcessMode::closed);
         each_object(r, "closed_allowances", Keys::any,
                     [&](Object& x) { a.closed_allowances.push_back(read_allowance(x)); });
-        each_object(r, "open_allowances", Keys::any, [&](Object& x) { a.open_allowances.push_back(read_allowance(x)); });
+        each_object(r, "open_allowances", Keys::any,
+                    [&](Object& x) { a.open_allowances.push_back(read_allowance(x)); });
         a.implements_order = opt_text(r, "implements_order");
         a.supersedes = opt_text(r, "supersedes");
         return rec;
@@ -189,10 +193,12 @@ Result<CustodyRecordEntry> custody_from_json(const json::Value& json) {
 std::string mode_history_to_json(const ModeHistoryRecord& m) {
     Fields o;
     o.text("case_id", m.case_id).raw("changes", list_of(m.changes, [](const domain::ModeChange& c) {
-        Fields f;
-        f.name("mode", c.mode).time("effective_from", c.effective_from).text("amendment", c.amendment);
-        return f.str();
-    }));
+                                         Fields f;
+                                         f.name("mode", c.mode)
+                                             .time("effective_from", c.effective_from)
+                                             .text("amendment", c.amendment);
+                                         return f.str();
+                                     }));
     return o.str();
 }
 
@@ -201,8 +207,8 @@ Result<ModeHistoryRecord> mode_history_from_json(const json::Value& json) {
         ModeHistoryRecord m;
         m.case_id = text(r, "case_id");
         each_object(r, "changes", Keys::any, [&](Object& c) {
-            const auto mode =
-                one_or<domain::ProcessMode>(c, "mode", domain::parse_process_mode, domain::ProcessMode::closed);
+            const auto mode = one_or<domain::ProcessMode>(c, "mode", domain::parse_process_mode,
+                                                          domain::ProcessMode::closed);
             const UnixTime from = time(c, "effective_from").value_or(0);
             m.changes.push_back({mode, from, text(c, "amendment")});
         });
@@ -244,18 +250,19 @@ std::string therapist_to_json(const domain::TherapistReadiness& t) {
         .name("mode", t.mode)
         .text("requirement", t.requirement)
         .boolean("ready", t.ready)
-        .raw("links", list_of(t.links, [](const auto& l) {
-                 Fields f;
-                 f.text("authoriser", l.authoriser)
-                     .text("authoriser_name", l.authoriser_name)
-                     .name("capacity", l.capacity)
-                     .name("direction", l.direction)
-                     .name("state", l.state)
-                     .opt("roi", l.roi)
-                     .time("ends_at", l.ends_at)
-                     .text("detail", l.detail);
-                 return f.str();
-             }))
+        .raw("links", list_of(t.links,
+                              [](const auto& l) {
+                                  Fields f;
+                                  f.text("authoriser", l.authoriser)
+                                      .text("authoriser_name", l.authoriser_name)
+                                      .name("capacity", l.capacity)
+                                      .name("direction", l.direction)
+                                      .name("state", l.state)
+                                      .opt("roi", l.roi)
+                                      .time("ends_at", l.ends_at)
+                                      .text("detail", l.detail);
+                                  return f.str();
+                              }))
         .texts("missing", t.missing);
     return o.str();
 }

@@ -131,8 +131,8 @@ Status ConsentRecords::put_custody(const CustodyRecordEntry& custody, UnixTime n
 }
 
 Status ConsentRecords::put_party_facts(const PartyFacts& facts, UnixTime now) {
-    return put(k_kind_party_facts, facts.party_id, facts.case_id, "", "recorded",
-               party_facts_to_json(facts), now);
+    return put(k_kind_party_facts, facts.party_id, facts.case_id, "", "recorded", party_facts_to_json(facts),
+               now);
 }
 
 Status ConsentRecords::put_document_facts(const DocumentFactsRecord& facts, UnixTime now) {

@@ -3,8 +3,8 @@
 #include "crypto/sha256.h"
 #include "pdf/remote.h"
 #include "services/audit_actions.h"
-#include "json/writer.h"
 #include "services/signing/disclosure.h"
+#include "json/writer.h"
 
 #include <algorithm>
 #include <map>

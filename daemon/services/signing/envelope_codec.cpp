@@ -54,7 +54,8 @@ struct Fields {
     std::int64_t i(std::string_view k) { return o.optional_integer(k).value_or(0); }
     int small(std::string_view k) {
         return static_cast<int>(
-            o.optional_integer(k, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()).value_or(0));
+            o.optional_integer(k, std::numeric_limits<int>::min(), std::numeric_limits<int>::max())
+                .value_or(0));
     }
     double d(std::string_view k) { return o.optional_number(k).value_or(0.0); }
     bool b(std::string_view k) { return o.optional_bool(k).value_or(false); }
@@ -335,7 +336,8 @@ Result<Envelope> decode_envelope(const std::string& json) {
         e.sha256_sealed = f.s("sha256_sealed");
         e.certificate_document_id = f.s("certificate_document_id");
         e.void_reason = f.s("void_reason");
-        e.signed_version_hashes = o.optional_strings("signed_version_hashes").value_or(std::vector<std::string>{});
+        e.signed_version_hashes =
+            o.optional_strings("signed_version_hashes").value_or(std::vector<std::string>{});
         each(o, "signers", [&](json::Object& so) { e.signers.push_back(read_signer(so)); });
         each(o, "fields", [&](json::Object& fo) { e.fields.push_back(read_field(fo)); });
         each(o, "events", [&](json::Object& eo) { e.events.push_back(read_event(eo)); });

@@ -17,7 +17,8 @@ inline UnixTime day(const std::string& d) {
 }
 
 // Text a clinician could type: every character class the writer escapes or passes through.
-inline const std::string k_awkward = "Dr. O\"Brien \\ notes/2026\nline\ttab \x01 caf\xC3\xA9 \xE2\x80\x94 \xF0\x9F\x99\x82";
+inline const std::string k_awkward =
+    "Dr. O\"Brien \\ notes/2026\nline\ttab \x01 caf\xC3\xA9 \xE2\x80\x94 \xF0\x9F\x99\x82";
 
 inline domain::Roi roi() {
     domain::Roi r;
@@ -27,7 +28,8 @@ inline domain::Roi roi() {
     r.kind = domain::RoiKind::general;
     r.subject = "sam";
     r.discloser = k_awkward;
-    r.recipients.push_back({domain::RecipientKind::counsel_of_record_for, "frank", day("2026-02-01"), "mary"});
+    r.recipients.push_back(
+        {domain::RecipientKind::counsel_of_record_for, "frank", day("2026-02-01"), "mary"});
     r.recipients.push_back({domain::RecipientKind::therapist_of, "sam", std::nullopt, std::nullopt});
     r.information.doc_types = {domain::DocType::report, domain::DocType::court_order};
     r.information.categories = {domain::InfoCategory::progress_report};
@@ -154,8 +156,9 @@ inline DocumentFactsRecord document_facts() {
 }
 
 inline CustodyRecordEntry custody() {
-    return {"case_1",
-            {"cr_1", "sam", domain::CustodyKind::joint, {"mary", "frank"}, day("2025-01-02"), true, k_awkward}};
+    return {
+        "case_1",
+        {"cr_1", "sam", domain::CustodyKind::joint, {"mary", "frank"}, day("2025-01-02"), true, k_awkward}};
 }
 
 inline ModeHistoryRecord mode_history() {
@@ -234,8 +237,8 @@ inline Envelope envelope() {
     c.checked = true;
     e.fields = {f, c};
     e.events.push_back({1767225660, "sent", "", "u-clin", "198.51.100.4", "kinvault/1.0", "session", ""});
-    e.events.push_back({1767225720, "signed", "parent_a", "mary", "192.0.2.1", "Mozilla/5.0 (X11)", "link+code",
-                        k_awkward});
+    e.events.push_back(
+        {1767225720, "signed", "parent_a", "mary", "192.0.2.1", "Mozilla/5.0 (X11)", "link+code", k_awkward});
     return e;
 }
 

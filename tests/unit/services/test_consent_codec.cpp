@@ -87,7 +87,8 @@ TEST_CASE("an ROI with every element set reads back identical from its stored JS
 TEST_CASE("input may spell enum values with underscores and dates without a time", "[consent][codec]") {
     const auto obj = json::parse_value(R"({"subject":"sam","purposes":["coordination_of_care"],
         "direction":"clinician_to_recipient","expiry":{"date":"2027-01-01"},
-        "signatures":[{"signer":"mary","capacity":"parent_with_legal_custody"}]})", "test")
+        "signatures":[{"signer":"mary","capacity":"parent_with_legal_custody"}]})",
+                                       "test")
                          .value();
     const auto roi = roi_from_json(obj);
     REQUIRE(roi.ok());
@@ -99,7 +100,8 @@ TEST_CASE("input may spell enum values with underscores and dates without a time
 
 TEST_CASE("a wrong ROI is refused naming every wrong field at once", "[consent][codec]") {
     const auto obj = json::parse_value(R"({"kind":"secret","purposes":["fishing"],
-        "expiry":{"date":"next year"},"recipients":[{"kind":"party"}],"statements":{"redisclosure":"yes"}})", "test")
+        "expiry":{"date":"next year"},"recipients":[{"kind":"party"}],"statements":{"redisclosure":"yes"}})",
+                                       "test")
                          .value();
     const auto roi = roi_from_json(obj);
     REQUIRE_FALSE(roi.ok());
@@ -188,14 +190,12 @@ TEST_CASE(
                                         domain::AllowanceScope::whole_case}};
         a.agreement.supersedes = "doc_a0";
         const std::string text = agreement_to_json(a);
-        CHECK(agreement_to_json(decode_text<AgreementRecord>(text, agreement_from_json).value()) ==
-              text);
+        CHECK(agreement_to_json(decode_text<AgreementRecord>(text, agreement_from_json).value()) == text);
     }
     SECTION("party facts, document facts, custody records and the mode history") {
         PartyFacts p{"lee", "case_1", std::string("sam"), true, std::string("lee2"), day("2026-01-01")};
         const std::string pt = party_facts_to_json(p);
-        CHECK(party_facts_to_json(decode_text<PartyFacts>(pt, party_facts_from_json).value()) ==
-              pt);
+        CHECK(party_facts_to_json(decode_text<PartyFacts>(pt, party_facts_from_json).value()) == pt);
         DocumentFactsRecord d{"doc_1", "case_1", {"sam", "mary"}, {"mary"}};
         const std::string dt = document_facts_to_json(d);
         CHECK(document_facts_to_json(
@@ -209,13 +209,11 @@ TEST_CASE(
                               true,
                               "married, no order"}};
         const std::string ct = custody_to_json(c);
-        CHECK(custody_to_json(decode_text<CustodyRecordEntry>(ct, custody_from_json).value()) ==
-              ct);
+        CHECK(custody_to_json(decode_text<CustodyRecordEntry>(ct, custody_from_json).value()) == ct);
         ModeHistoryRecord m{"case_1",
                             {{domain::ProcessMode::closed, day("2025-01-01"), ""},
                              {domain::ProcessMode::open, day("2026-01-01"), "doc_a"}}};
         const std::string mt = mode_history_to_json(m);
-        CHECK(mode_history_to_json(
-                  decode_text<ModeHistoryRecord>(mt, mode_history_from_json).value()) == mt);
+        CHECK(mode_history_to_json(decode_text<ModeHistoryRecord>(mt, mode_history_from_json).value()) == mt);
     }
 }

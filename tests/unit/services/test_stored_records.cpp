@@ -52,17 +52,18 @@ TEST_CASE("stored consent records written by the earlier codec read back as the 
         CHECK(reads_back<AgreementRecord>(fixtures::k_agreement, agreement_from_json, agreement_to_json)
                   .agreement.version == 2);
         CHECK(party_facts_to_json(samples::party_facts()) == fixtures::k_party_facts);
-        CHECK(reads_back<PartyFacts>(fixtures::k_party_facts, party_facts_from_json, party_facts_to_json).treats ==
-              "sam");
+        CHECK(reads_back<PartyFacts>(fixtures::k_party_facts, party_facts_from_json, party_facts_to_json)
+                  .treats == "sam");
         CHECK(document_facts_to_json(samples::document_facts()) == fixtures::k_document_facts);
         CHECK(reads_back<DocumentFactsRecord>(fixtures::k_document_facts, document_facts_from_json,
                                               document_facts_to_json)
                   .subjects == std::vector<std::string>{"sam", "mary"});
         CHECK(custody_to_json(samples::custody()) == fixtures::k_custody);
-        CHECK(reads_back<CustodyRecordEntry>(fixtures::k_custody, custody_from_json, custody_to_json).record.basis ==
-              samples::k_awkward);
+        CHECK(reads_back<CustodyRecordEntry>(fixtures::k_custody, custody_from_json, custody_to_json)
+                  .record.basis == samples::k_awkward);
         CHECK(mode_history_to_json(samples::mode_history()) == fixtures::k_mode_history);
-        CHECK(reads_back<ModeHistoryRecord>(fixtures::k_mode_history, mode_history_from_json, mode_history_to_json)
+        CHECK(reads_back<ModeHistoryRecord>(fixtures::k_mode_history, mode_history_from_json,
+                                            mode_history_to_json)
                   .changes.size() == 2);
     }
 }
@@ -84,13 +85,15 @@ TEST_CASE("a stored envelope written by the earlier codec reads back as the same
 TEST_CASE("a stored record that is not what the codec wrote is refused, never half read",
           "[consent][codec][stored]") {
     SECTION("a key twice") {
-        CHECK_FALSE(decode_text<PartyFacts>(R"({"party_id":"lee","party_id":"mary"})", party_facts_from_json).ok());
+        CHECK_FALSE(
+            decode_text<PartyFacts>(R"({"party_id":"lee","party_id":"mary"})", party_facts_from_json).ok());
         CHECK(decode_envelope(R"({"id":"env_1","id":"env_2"})").error().code == Errc::integrity);
     }
     SECTION("a value of the wrong kind, named by its path") {
         const auto r = decode_text<domain::Roi>(R"({"recipients":[{"party":7}]})", roi_from_json);
         REQUIRE_FALSE(r.ok());
-        CHECK_THAT(r.error().message, Catch::Contains("recipients[0].party: expected a string, got a number"));
+        CHECK_THAT(r.error().message,
+                   Catch::Contains("recipients[0].party: expected a string, got a number"));
         const auto e = decode_envelope(R"({"signers":[{"group":"two"}]})");
         REQUIRE_FALSE(e.ok());
         CHECK_THAT(e.error().message, Catch::Contains("signers[0].group"));
@@ -99,7 +102,8 @@ TEST_CASE("a stored record that is not what the codec wrote is refused, never ha
         CHECK_FALSE(decode_text<PartyFacts>("{\"party_id\":\"l\xC3\x28\"}", party_facts_from_json).ok());
     }
     SECTION("a key a later release added is tolerated at rest") {
-        const auto p = decode_text<PartyFacts>(R"({"party_id":"lee","pronouns":"they"})", party_facts_from_json);
+        const auto p =
+            decode_text<PartyFacts>(R"({"party_id":"lee","pronouns":"they"})", party_facts_from_json);
         REQUIRE(p.ok());
         CHECK(p->party_id == "lee");
     }
