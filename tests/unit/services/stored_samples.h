@@ -6,13 +6,16 @@
 #include "services/consent/codec.h"
 #include "services/signing/envelope.h"
 
+#include <stdexcept>
 #include <string>
 
 namespace kinvault::services::samples {
 
 inline UnixTime day(const std::string& d) {
     UnixTime t = 0;
-    parse_utc(d, t);
+    if (!parse_utc(d, t)) {
+        throw std::invalid_argument("not a date: " + d);
+    }
     return t;
 }
 

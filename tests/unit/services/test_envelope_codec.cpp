@@ -68,3 +68,36 @@ TEST_CASE("a signer's capacity reads in words, and signing for another needs an 
     CHECK(signs_for_another(EnvelopeCapacity::guardian));
     CHECK_FALSE(signs_for_another(EnvelopeCapacity::minor_self));
 }
+
+TEST_CASE("every envelope state, signer state and capacity has one name that reads back",
+          "[signing][envelope]") {
+    for (const auto s : {EnvelopeState::draft, EnvelopeState::sent, EnvelopeState::completed,
+                         EnvelopeState::declined, EnvelopeState::voided, EnvelopeState::expired}) {
+        Envelope e;
+        e.state = s;
+        CHECK(to_string(s) != "unknown");
+        CHECK(decode_envelope(encode_envelope(e))->state == s);
+    }
+    for (const auto s : {SignerState::waiting, SignerState::notified, SignerState::viewed,
+                         SignerState::consented, SignerState::completed, SignerState::declined}) {
+        Envelope e;
+        e.signers.resize(1);
+        e.signers[0].state = s;
+        CHECK(to_string(s) != "unknown");
+        CHECK(decode_envelope(encode_envelope(e))->signers.at(0).state == s);
+    }
+    for (const auto c : {EnvelopeCapacity::self, EnvelopeCapacity::parent_legal_custody,
+                         EnvelopeCapacity::guardian, EnvelopeCapacity::minor_self,
+                         EnvelopeCapacity::clinician, EnvelopeCapacity::counsel, EnvelopeCapacity::witness}) {
+        CHECK(parse_envelope_capacity(to_string(c)) == c);
+    }
+}
+
+TEST_CASE("an envelope record of the wrong shape is damaged, named by the field", "[signing][envelope]") {
+    const auto e = decode_envelope(R"({"fields":[{"x":"left"}],"signed_version_hashes":[1]})");
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.error().code == Errc::integrity);
+    CHECK_THAT(e.error().message, Catch::Contains("fields[0].x"));
+    CHECK_THAT(e.error().message, Catch::Contains("signed_version_hashes[0]"));
+    CHECK(decode_envelope("{\"title\":\"not \xFF UTF-8\"}").error().code == Errc::integrity);
+}
