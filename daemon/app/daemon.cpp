@@ -382,7 +382,10 @@ int KinvaultDaemon::run_server() {
             params);
         server.start();
         runtime.start_background();
-        (void)runtime.audit().append({"system", "daemon.start", "", "", "ok", "listening", ""},
+        (void)runtime.audit().append({.actor = "system",
+                                      .action = services::audit_action::daemon_start,
+                                      .decision = "ok",
+                                      .reason = "listening"},
                                      {"local", "kinvaultd"});
 
         auto fp = crypto::certificate_fingerprint(runtime.root_ca_pem());
@@ -407,7 +410,10 @@ int KinvaultDaemon::run_server() {
             log.warning("%d connection(s) still open after 30 s; closing them", server.currentConnections());
             server.stopAll(true);
         }
-        (void)runtime.audit().append({"system", "daemon.stop", "", "", "ok", "clean shutdown", ""},
+        (void)runtime.audit().append({.actor = "system",
+                                      .action = services::audit_action::daemon_stop,
+                                      .decision = "ok",
+                                      .reason = "clean shutdown"},
                                      {"local", "kinvaultd"});
         log.information("stopped");
     } catch (const Poco::Exception& e) {

@@ -1,5 +1,6 @@
 #include "app/runtime.h"
 
+#include "common/file.h"
 #include "crypto/random.h"
 #include "crypto/secret_prompt.h"
 #include "crypto/sha256.h"
@@ -9,8 +10,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,31 +17,27 @@ namespace kinvault::app {
 
 namespace {
 
-Bytes seal_secret(const crypto::Keyring& ring, const crypto::Secret& secret, const std::string& name) {
-    return ring.seal_secret(secret, name);
+// Seals `secret` through the barrier and stores it under `name` (inside the caller's transaction).
+Status put_secret(storage::Store& store, const barrier::Barrier& barrier, const std::string& name,
+                  const crypto::Secret& secret) {
+    return store.put_sealed_secret(name, barrier.seal_secret(name, secret));
 }
 
-Result<crypto::Secret> open_secret(const crypto::Keyring& ring, storage::Store& store,
+Result<crypto::Secret> open_secret(const barrier::Barrier& barrier, storage::Store& store,
                                    const std::string& name) {
-    auto sealed = store.sealed_secret(name);
-    if (!sealed) {
-        return std::move(sealed).error();
-    }
-    if (!sealed->has_value()) {
+    auto sealed = KV_TRY_VALUE(store.sealed_secret(name));
+    if (!sealed.has_value()) {
         return make_error(Errc::integrity, "the vault is missing its " + name + " secret");
     }
-    return ring.open_secret(**sealed, name);
+    return barrier.open_secret(name, *sealed);
 }
 
 Result<std::string> required_setting(storage::Store& store, const std::string& key) {
-    auto v = store.setting(key);
-    if (!v) {
-        return std::move(v).error();
-    }
-    if (!v->has_value()) {
+    auto v = KV_TRY_VALUE(store.setting(key));
+    if (!v.has_value()) {
         return make_error(Errc::integrity, "the vault is missing its " + key + " setting");
     }
-    return **v;
+    return std::move(*v);
 }
 
 // Templates ship in the source tree's templates/; an installed kinvaultd looks in
@@ -87,14 +82,17 @@ std::string local_hostname() {
 } // namespace
 
 Result<crypto::KeyringRecord> read_keyring(const Paths& paths) {
-    std::ifstream in(paths.keyring());
-    if (!in) {
+    // A keyring file is a few hundred bytes; anything near the limit is not one.
+    constexpr std::size_t k_keyring_limit = 64 * 1024;
+    auto text = read_text_file(paths.keyring(), k_keyring_limit);
+    if (!text) {
+        if (text.error().code != Errc::not_found) {
+            return std::move(text).error();
+        }
         return make_error(Errc::invalid_input, "no vault at " + paths.data + " (run `kinvaultd init --data " +
                                                    paths.data + " --admin-email EMAIL` first)");
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    return crypto::KeyringRecord::parse(text.str());
+    return crypto::KeyringRecord::parse(*text);
 }
 
 namespace {
@@ -146,63 +144,52 @@ Status initialise_in(const Paths& paths, const InitOptions& options, const crypt
 
     const auto method =
         options.key_file.empty() ? crypto::UnsealMethod::passphrase : crypto::UnsealMethod::key_file;
-    auto created = crypto::Keyring::create(method, unseal);
-    if (!created) {
-        return std::move(created).error();
-    }
-    auto& [ring, record] = created.value();
+    auto [ring, record] = KV_TRY_VALUE(crypto::Keyring::create(method, unseal));
+    const barrier::Barrier barrier(ring);
 
-    auto store = storage::open_sqlite_store({paths.database(), 2, 10});
-    if (!store) {
-        return std::move(store).error();
-    }
+    auto store = KV_TRY_VALUE(storage::open_sqlite_store({paths.database(), 2, 10}));
     storage::BlobStore blobs(paths.blobs());
     KV_TRY(blobs.init());
 
     const UnixTime now = clock.now();
     const std::string practice_id = crypto::random_id("prc");
-    auto root = crypto::create_root_ca(options.practice_name, now, 20);
-    if (!root) {
-        return std::move(root).error();
-    }
+    const auto root = KV_TRY_VALUE(crypto::create_root_ca(options.practice_name, now, 20));
     std::vector<std::string> names{"localhost"};
     const std::string host = local_hostname();
     if (!host.empty() && host != "localhost") {
         names.push_back(host);
     }
     names.insert(names.end(), options.tls_names.begin(), options.tls_names.end());
-    auto tls = crypto::issue_tls_certificate(*root, names, {"127.0.0.1"}, now, 825);
-    if (!tls) {
-        return std::move(tls).error();
-    }
+    const auto tls = KV_TRY_VALUE(crypto::issue_tls_certificate(root, names, {"127.0.0.1"}, now, 825));
     const crypto::Secret audit_seed = crypto::Secret::random(32);
     const std::string origin = "kinvault.local/" + practice_id + "/audit";
 
-    KV_TRY((*store)->transaction([&]() -> Status {
-        KV_TRY((*store)->put_setting("practice.id", practice_id));
-        KV_TRY((*store)->put_setting("practice.name", options.practice_name));
-        KV_TRY((*store)->put_setting("ca.cert", root->certificate_pem));
-        KV_TRY((*store)->put_setting("tls.cert", tls->certificate_pem));
-        KV_TRY((*store)->put_setting("audit.origin", origin));
-        KV_TRY((*store)->put_sealed_secret("ca.key", seal_secret(ring, root->private_key_pem, "ca.key")));
-        KV_TRY((*store)->put_sealed_secret("tls.key", seal_secret(ring, tls->private_key_pem, "tls.key")));
-        KV_TRY((*store)->put_sealed_secret("audit.seed", seal_secret(ring, audit_seed, "audit.seed")));
+    KV_TRY(store->transaction([&]() -> Status {
+        KV_TRY(store->put_setting("practice.id", practice_id));
+        KV_TRY(store->put_setting("practice.name", options.practice_name));
+        KV_TRY(store->put_setting("ca.cert", root.certificate_pem));
+        KV_TRY(store->put_setting("tls.cert", tls.certificate_pem));
+        KV_TRY(store->put_setting("audit.origin", origin));
+        KV_TRY(put_secret(*store, barrier, "ca.key", root.private_key_pem));
+        KV_TRY(put_secret(*store, barrier, "tls.key", tls.private_key_pem));
+        KV_TRY(put_secret(*store, barrier, "audit.seed", audit_seed));
         return {};
     }));
 
-    services::AuditLog audit(**store, clock, crypto::CheckpointSigner::from_seed(audit_seed, origin), origin);
+    services::AuditLog audit(*store, clock, crypto::CheckpointSigner::from_seed(audit_seed, origin), origin);
     KV_TRY(audit.load());
     const services::RequestInfo local{"local", "kinvaultd init"};
-    KV_TRY(audit.append({"system", "vault.init", practice_id, "", "ok", "vault created", ""}, local));
-    const barrier::Barrier barrier(ring);
-    services::Accounts accounts(**store, barrier, audit, clock, {}, {});
-    auto admin = accounts.create_clinician(options.admin_email, options.admin_name, admin_password, local);
-    if (!admin) {
-        return std::move(admin).error();
-    }
+    KV_TRY(audit.append({.actor = "system",
+                         .action = services::audit_action::vault_init,
+                         .object = practice_id,
+                         .decision = "ok",
+                         .reason = "vault created"},
+                        local));
+    services::Accounts accounts(*store, barrier, audit, clock, {}, {});
+    KV_TRY(accounts.create_clinician(options.admin_email, options.admin_name, admin_password, local));
 
     // The keyring is written last: its presence marks a complete vault.
-    KV_TRY(storage::write_file_durably(paths.root_ca(), root->certificate_pem, 0644));
+    KV_TRY(storage::write_file_durably(paths.root_ca(), root.certificate_pem, 0644));
     std::string props = "# Written by kinvaultd init. Settings here apply to this vault; see README.md.\n";
     if (!options.key_file.empty()) {
         props += "vault.key_file = " + options.key_file + "\n";
@@ -265,48 +252,27 @@ void Runtime::set_public_url(const std::string& url) {
 }
 
 Status Runtime::open(const crypto::Secret& unseal) {
-    auto record = read_keyring(m_paths);
-    if (!record) {
-        return std::move(record).error();
-    }
-    auto ring = crypto::Keyring::unseal(*record, unseal);
-    if (!ring) {
-        return std::move(ring).error();
-    }
-    m_keyring = std::make_unique<crypto::Keyring>(std::move(ring).value());
+    const auto record = KV_TRY_VALUE(read_keyring(m_paths));
+    m_keyring = std::make_unique<crypto::Keyring>(KV_TRY_VALUE(crypto::Keyring::unseal(record, unseal)));
     m_barrier = std::make_unique<barrier::Barrier>(*m_keyring);
 
-    auto store = storage::open_sqlite_store(
-        {m_paths.database(), static_cast<int>(m_settings.get_int("db.read_connections", 4)), 10});
-    if (!store) {
-        return std::move(store).error();
-    }
-    m_store = std::move(store).value();
+    m_store = KV_TRY_VALUE(storage::open_sqlite_store(
+        {m_paths.database(), static_cast<int>(m_settings.get_int("db.read_connections", 4)), 10}));
     m_blobs = std::make_unique<storage::BlobStore>(m_paths.blobs());
     KV_TRY(m_blobs->init());
 
-    auto origin = required_setting(*m_store, "audit.origin");
-    auto seed = open_secret(*m_keyring, *m_store, "audit.seed");
-    if (!origin || !seed) {
-        return !origin ? std::move(origin).error() : std::move(seed).error();
-    }
-    m_audit = std::make_unique<services::AuditLog>(
-        *m_store, m_clock, crypto::CheckpointSigner::from_seed(*seed, *origin), *origin);
+    const auto origin = KV_TRY_VALUE(required_setting(*m_store, "audit.origin"));
+    const auto seed = KV_TRY_VALUE(open_secret(*m_barrier, *m_store, "audit.seed"));
+    m_audit = std::make_unique<services::AuditLog>(*m_store, m_clock,
+                                                   crypto::CheckpointSigner::from_seed(seed, origin), origin);
     KV_TRY(m_audit->load());
     // Failure injection for the fail-closed tests: the audit log refuses every append.
     m_audit->inject_failure(m_settings.get("testing.fail_audit") == "1");
 
-    auto root_pem = required_setting(*m_store, "ca.cert");
-    if (!root_pem) {
-        return std::move(root_pem).error();
-    }
-    m_root_pem = *root_pem;
-    auto tls_cert = required_setting(*m_store, "tls.cert");
-    auto tls_key = open_secret(*m_keyring, *m_store, "tls.key");
-    if (!tls_cert || !tls_key) {
-        return !tls_cert ? std::move(tls_cert).error() : std::move(tls_key).error();
-    }
-    m_tls = crypto::CertifiedKey{std::move(tls_key).value(), *tls_cert};
+    m_root_pem = KV_TRY_VALUE(required_setting(*m_store, "ca.cert"));
+    auto tls_cert = KV_TRY_VALUE(required_setting(*m_store, "tls.cert"));
+    m_tls =
+        crypto::CertifiedKey{KV_TRY_VALUE(open_secret(*m_barrier, *m_store, "tls.key")), std::move(tls_cert)};
 
     pdf::GatewayConfig gw;
     gw.worker_path = m_settings.get("pdf.worker", pdf::default_worker_path());
@@ -336,49 +302,28 @@ Status Runtime::open(const crypto::Secret& unseal) {
                                                 *m_notifier, m_clock);
     m_vault = std::make_unique<services::Vault>(*m_store, *m_blobs, *m_barrier, *m_audit, *m_gate, *m_pdf,
                                                 m_clock, m_limits);
-    auto orphans = m_vault->remove_orphans();
-    if (!orphans) {
-        return std::move(orphans).error();
-    }
-    m_orphans = *orphans;
+    m_orphans = KV_TRY_VALUE(m_vault->remove_orphans());
 
     // The practice keys for e-signing: the root CA issues signer certificates; the practice seal (made on
     // first start if this vault predates it) seals executed documents and certificates of completion.
-    auto ca_key = open_secret(*m_keyring, *m_store, "ca.key");
-    if (!ca_key) {
-        return std::move(ca_key).error();
-    }
     services::PracticeKeys keys;
-    keys.root = crypto::CertifiedKey{std::move(ca_key).value(), m_root_pem};
+    keys.root = crypto::CertifiedKey{KV_TRY_VALUE(open_secret(*m_barrier, *m_store, "ca.key")), m_root_pem};
     auto practice = required_setting(*m_store, "practice.name");
     keys.practice_name = practice ? *practice : std::string("Kinvault Practice");
-    auto seal_cert = m_store->setting("seal.cert");
-    if (!seal_cert) {
-        return std::move(seal_cert).error();
-    }
-    if (!seal_cert->has_value()) {
-        auto pair = crypto::generate_p256_key();
-        if (!pair) {
-            return std::move(pair).error();
-        }
-        auto cert = crypto::issue_signer_certificate(
-            keys.root, pair->public_key_pem, {keys.practice_name + " document seal", "", keys.practice_name},
-            m_clock.now(), 3650);
-        if (!cert) {
-            return std::move(cert).error();
-        }
+    auto seal_cert = KV_TRY_VALUE(m_store->setting("seal.cert"));
+    if (!seal_cert.has_value()) {
+        auto pair = KV_TRY_VALUE(crypto::generate_p256_key());
+        auto cert = KV_TRY_VALUE(crypto::issue_signer_certificate(
+            keys.root, pair.public_key_pem, {keys.practice_name + " document seal", "", keys.practice_name},
+            m_clock.now(), 3650));
         KV_TRY(m_store->transaction([&]() -> Status {
-            KV_TRY(m_store->put_sealed_secret("seal.key",
-                                              seal_secret(*m_keyring, pair->private_key_pem, "seal.key")));
-            return m_store->put_setting("seal.cert", *cert);
+            KV_TRY(put_secret(*m_store, *m_barrier, "seal.key", pair.private_key_pem));
+            return m_store->put_setting("seal.cert", cert);
         }));
-        keys.seal = crypto::CertifiedKey{std::move(pair->private_key_pem), *cert};
+        keys.seal = crypto::CertifiedKey{std::move(pair.private_key_pem), std::move(cert)};
     } else {
-        auto seal_key = open_secret(*m_keyring, *m_store, "seal.key");
-        if (!seal_key) {
-            return std::move(seal_key).error();
-        }
-        keys.seal = crypto::CertifiedKey{std::move(seal_key).value(), **seal_cert};
+        keys.seal = crypto::CertifiedKey{KV_TRY_VALUE(open_secret(*m_barrier, *m_store, "seal.key")),
+                                         std::move(*seal_cert)};
     }
     m_signing = std::make_unique<services::Signing>(*m_store, *m_barrier, *m_audit, *m_accounts, *m_gate,
                                                     *m_vault, *m_notifier, *m_pdf, m_clock, std::move(keys),

@@ -45,11 +45,7 @@ ssize_t read_some(int fd, std::uint8_t* out, std::size_t size) {
 
 template <typename Container>
 Result<Container> read_whole(const std::string& path, std::size_t limit) {
-    auto opened = open_for_reading(path);
-    if (!opened) {
-        return std::move(opened).error();
-    }
-    const int fd = *opened;
+    const int fd = KV_TRY_VALUE(open_for_reading(path));
     Container data;
     std::array<std::uint8_t, 64 * 1024> chunk{};
     for (;;) {
@@ -82,11 +78,7 @@ Result<std::string> read_text_file(const std::string& path, std::size_t limit) {
 }
 
 Result<SizedFile> SizedFile::open(const std::string& path, std::size_t limit) {
-    auto opened = open_for_reading(path);
-    if (!opened) {
-        return std::move(opened).error();
-    }
-    SizedFile file(*opened, 0, path);
+    SizedFile file(KV_TRY_VALUE(open_for_reading(path)), 0, path);
     struct stat st {};
     if (::fstat(file.m_fd, &st) != 0) {
         return make_error(Errc::unavailable, "cannot read " + path);

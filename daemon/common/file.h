@@ -42,14 +42,9 @@ private:
 // crypto::Secret, a private key goes from the file into locked memory with no copy left in the heap.
 template <typename Buffer>
 [[nodiscard]] Result<Buffer> read_file_into(const std::string& path, std::size_t limit) {
-    auto file = SizedFile::open(path, limit);
-    if (!file) {
-        return std::move(file).error();
-    }
-    Buffer buffer(file->size());
-    if (auto read = file->read_into(buffer.data()); !read) {
-        return std::move(read).error();
-    }
+    auto file = KV_TRY_VALUE(SizedFile::open(path, limit));
+    Buffer buffer(file.size());
+    KV_TRY(file.read_into(buffer.data()));
     return buffer;
 }
 

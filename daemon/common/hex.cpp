@@ -10,19 +10,6 @@ constexpr char k_hex_digits[] = "0123456789abcdef";
 constexpr char k_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char k_b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 std::string encode64(const std::uint8_t* data, std::size_t size, const char* alphabet, bool pad) {
     std::string out;
     out.reserve((size + 2) / 3 * 4);
@@ -55,24 +42,23 @@ std::string encode64(const std::uint8_t* data, std::size_t size, const char* alp
     return out;
 }
 
-std::optional<Bytes> decode64(std::string_view text, const char* alphabet, bool padded) {
+// Padded base64 (RFC 4648 section 4) only: nothing Kinvault reads is unpadded.
+std::optional<Bytes> decode64(std::string_view text) {
     std::array<int, 256> table{};
     table.fill(-1);
     for (int i = 0; i < 64; ++i) {
-        table[static_cast<unsigned char>(alphabet[i])] = i;
+        table[static_cast<unsigned char>(k_b64[i])] = i;
     }
-    if (padded) {
-        if (text.size() % 4 != 0) {
-            return std::nullopt;
-        }
-        std::size_t pads = 0;
-        while (!text.empty() && text.back() == '=') {
-            text.remove_suffix(1);
-            ++pads;
-        }
-        if (pads > 2) {
-            return std::nullopt;
-        }
+    if (text.size() % 4 != 0) {
+        return std::nullopt;
+    }
+    std::size_t pads = 0;
+    while (!text.empty() && text.back() == '=') {
+        text.remove_suffix(1);
+        ++pads;
+    }
+    if (pads > 2) {
+        return std::nullopt;
     }
     if (text.size() % 4 == 1) {
         return std::nullopt;
@@ -118,8 +104,8 @@ std::optional<Bytes> from_hex(std::string_view text) {
     }
     Bytes out(text.size() / 2);
     for (std::size_t i = 0; i < out.size(); ++i) {
-        const int hi = hex_value(text[2 * i]);
-        const int lo = hex_value(text[2 * i + 1]);
+        const int hi = hex_digit_value(static_cast<unsigned char>(text[2 * i]));
+        const int lo = hex_digit_value(static_cast<unsigned char>(text[2 * i + 1]));
         if (hi < 0 || lo < 0) {
             return std::nullopt;
         }
@@ -132,13 +118,23 @@ std::string to_base64(const std::uint8_t* data, std::size_t size) {
     return encode64(data, size, k_b64, true);
 }
 std::optional<Bytes> from_base64(std::string_view text) {
-    return decode64(text, k_b64, true);
+    return decode64(text);
 }
 std::string to_base64url(const std::uint8_t* data, std::size_t size) {
     return encode64(data, size, k_b64url, false);
 }
-std::optional<Bytes> from_base64url(std::string_view text) {
-    return decode64(text, k_b64url, false);
+
+int hex_digit_value(unsigned char c) noexcept {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
 }
 
 } // namespace kinvault

@@ -1,39 +1,38 @@
 #include "common/result.h"
 
+#include "common/enum_names.h"
+
 namespace kinvault {
 
+namespace {
+
+// The codes' wire names: sent in every error body and between the daemon and the PDF worker.
+constexpr EnumNames<Errc, 14> k_errc_names{{
+    {Errc::invalid_input, "invalid_input"},
+    {Errc::not_found, "not_found"},
+    {Errc::unauthenticated, "unauthenticated"},
+    {Errc::second_factor, "totp_required"},
+    {Errc::forbidden, "forbidden"},
+    {Errc::conflict, "conflict"},
+    {Errc::payload_too_large, "payload_too_large"},
+    {Errc::unsupported_media, "unsupported_media_type"},
+    {Errc::unprocessable, "unprocessable"},
+    {Errc::integrity, "integrity_error"},
+    {Errc::rate_limited, "rate_limited"},
+    {Errc::gone, "gone"},
+    {Errc::unavailable, "unavailable"},
+    {Errc::internal, "internal"},
+}};
+
+} // namespace
+
 const char* errc_name(Errc code) noexcept {
-    switch (code) {
-    case Errc::invalid_input:
-        return "invalid_input";
-    case Errc::not_found:
-        return "not_found";
-    case Errc::unauthenticated:
-        return "unauthenticated";
-    case Errc::second_factor:
-        return "totp_required";
-    case Errc::forbidden:
-        return "forbidden";
-    case Errc::conflict:
-        return "conflict";
-    case Errc::payload_too_large:
-        return "payload_too_large";
-    case Errc::unsupported_media:
-        return "unsupported_media_type";
-    case Errc::unprocessable:
-        return "unprocessable";
-    case Errc::integrity:
-        return "integrity_error";
-    case Errc::rate_limited:
-        return "rate_limited";
-    case Errc::gone:
-        return "gone";
-    case Errc::unavailable:
-        return "unavailable";
-    case Errc::internal:
-        return "internal";
-    }
-    return "internal";
+    // Every name in the table is a string literal, so data() ends in a NUL.
+    return enum_name(k_errc_names, code).data();
+}
+
+std::optional<Errc> parse_errc(std::string_view name) noexcept {
+    return enum_value(k_errc_names, name);
 }
 
 } // namespace kinvault

@@ -2,7 +2,9 @@
 // std::expected, so Kinvault carries its own small one. Exceptions stay for programming errors.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -27,6 +29,8 @@ enum class Errc {
 };
 
 [[nodiscard]] const char* errc_name(Errc code) noexcept;
+// The code named `name` (as errc_name spells it), or nullopt.
+[[nodiscard]] std::optional<Errc> parse_errc(std::string_view name) noexcept;
 
 struct Error {
     Errc code{Errc::internal};

@@ -73,18 +73,6 @@ std::vector<const CourtOrder*> orders_in_force(std::span<const CourtOrder> order
     return out;
 }
 
-const CourtOrder* governing_order(std::span<const CourtOrder> orders, SubjectArea area, UnixTime at) {
-    const CourtOrder* best = nullptr;
-    for (const auto* o : orders_in_force(orders, area, at)) {
-        if (best == nullptr || o->effective_at > best->effective_at ||
-            (o->effective_at == best->effective_at && o->issued_at > best->issued_at) ||
-            (o->effective_at == best->effective_at && o->issued_at == best->issued_at && o->id > best->id)) {
-            best = o;
-        }
-    }
-    return best;
-}
-
 bool order_transition_allowed(OrderStatus from, OrderStatus to) {
     using S = OrderStatus;
     switch (from) {
@@ -100,20 +88,6 @@ bool order_transition_allowed(OrderStatus from, OrderStatus to) {
         return false;
     }
     return false;
-}
-
-Status transition_order(CourtOrder& order, OrderStatus to, UnixTime at) {
-    if (to == OrderStatus::verified) {
-        return make_error(Errc::invalid_input,
-                          "use verify_order: verification records who verified the order");
-    }
-    if (!order_transition_allowed(order.status, to)) {
-        return make_error(Errc::conflict, "an order that is " + std::string(to_string(order.status)) +
-                                              " cannot become " + std::string(to_string(to)));
-    }
-    order.status = to;
-    order.status_changed_at = at;
-    return {};
 }
 
 Status verify_order(CourtOrder& order, const UserId& clinician, UnixTime at) {

@@ -125,16 +125,11 @@ struct CourtOrder {
 // Recording the supersession is how a restriction is lifted, so a forgotten order fails closed.
 [[nodiscard]] std::vector<const CourtOrder*> orders_in_force(std::span<const CourtOrder> orders,
                                                              SubjectArea area, UnixTime at);
-// Custody cannot accumulate: the latest counting, non-superseded order addressing the area governs
-// (latest effective date, then latest issue date).
-[[nodiscard]] const CourtOrder* governing_order(std::span<const CourtOrder> orders, SubjectArea area,
-                                                UnixTime at);
 
 // Status transitions: received -> verified -> active -> superseded | vacated | expired; a verified order may
 // also be superseded, vacated or expire before it is marked active.
 [[nodiscard]] bool order_transition_allowed(OrderStatus from, OrderStatus to);
 Status verify_order(CourtOrder& order, const UserId& clinician, UnixTime at);
-Status transition_order(CourtOrder& order, OrderStatus to, UnixTime at);
 
 [[nodiscard]] std::string_view to_string(OrderKind k);
 [[nodiscard]] std::optional<OrderKind> parse_order_kind(std::string_view text);

@@ -60,12 +60,6 @@ Status revise_letter(ClarificationLetter& letter, UnixTime at) {
 Status approve_letter(ClarificationLetter& letter, UnixTime at) {
     return move(letter, LetterState::approved, at);
 }
-Status archive_letter(ClarificationLetter& letter, UnixTime at) {
-    return move(letter, LetterState::archived, at);
-}
-Status withdraw_letter(ClarificationLetter& letter, UnixTime at) {
-    return move(letter, LetterState::withdrawn, at);
-}
 
 Status release_letter(ClarificationLetter& letter, const std::vector<PartyId>& targets,
                       const CaseFacts& facts, UnixTime at) {

@@ -47,8 +47,6 @@ Status approve_letter(ClarificationLetter& letter, UnixTime at);
 // Targets must be the letter's child or an active individual therapist of that child (Errc::invalid_input).
 Status release_letter(ClarificationLetter& letter, const std::vector<PartyId>& targets,
                       const CaseFacts& facts, UnixTime at);
-Status archive_letter(ClarificationLetter& letter, UnixTime at);
-Status withdraw_letter(ClarificationLetter& letter, UnixTime at);
 
 [[nodiscard]] std::string_view to_string(LetterState s);
 [[nodiscard]] std::optional<LetterState> parse_letter_state(std::string_view text);

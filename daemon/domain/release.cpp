@@ -975,8 +975,4 @@ Requester requester_as_party(const CaseFacts& facts, const PartyId& party) {
     return r;
 }
 
-Decision decide_release(const ReleaseFacts& facts, const ReleaseRequest& request, const Policy& policy) {
-    return ReleaseContext(facts.facts, request, policy).decide(facts.document);
-}
-
 } // namespace kinvault::domain

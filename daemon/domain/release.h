@@ -160,9 +160,6 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-[[nodiscard]] Decision decide_release(const ReleaseFacts& facts, const ReleaseRequest& request,
-                                      const Policy& policy = {});
-
 [[nodiscard]] std::string_view to_string(Effect e);
 [[nodiscard]] std::string_view to_string(RuleCode r);
 [[nodiscard]] std::optional<RuleCode> parse_rule_code(std::string_view text);

@@ -255,10 +255,6 @@ std::string describe_defects(const std::vector<RoiDefect>& defects) {
     return out;
 }
 
-bool roi_is_terminal(RoiState s) {
-    return s == RoiState::expired || s == RoiState::revoked || s == RoiState::superseded;
-}
-
 bool roi_transition_allowed(RoiState from, RoiState to) {
     using S = RoiState;
     switch (from) {

@@ -196,7 +196,6 @@ struct RoiDefect {
 // suspended; suspended -> active after clinician review, or -> revoked | expired | superseded. A renewal is a
 // new ROI: terminal states never move. The operations with preconditions are in roi_lifecycle.h.
 [[nodiscard]] bool roi_transition_allowed(RoiState from, RoiState to);
-[[nodiscard]] bool roi_is_terminal(RoiState s);
 
 [[nodiscard]] std::string_view to_string(RoiState s);
 [[nodiscard]] std::optional<RoiState> parse_roi_state(std::string_view text);

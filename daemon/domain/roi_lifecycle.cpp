@@ -128,17 +128,4 @@ Status reinstate_roi(Roi& roi, const CaseFacts& facts, UnixTime at, const Policy
     return {};
 }
 
-Status expire_roi(Roi& roi, UnixTime at) {
-    return move(roi, RoiState::expired, at);
-}
-
-Status supersede_roi(Roi& roi, const RoiId& by, UnixTime at) {
-    if (by.empty() || by == roi.id) {
-        return make_error(Errc::invalid_input, "a superseding ROI must be another ROI");
-    }
-    KV_TRY(move(roi, RoiState::superseded, at));
-    roi.superseded_by = by;
-    return {};
-}
-
 } // namespace kinvault::domain

@@ -38,7 +38,5 @@ Status suspend_roi(Roi& roi, std::string reason, UnixTime at);
 // losses of authority it saw (Roi::reviewed_at): those signatures stop counting, and the remaining ones must
 // satisfy rule 5 on their own.
 Status reinstate_roi(Roi& roi, const CaseFacts& facts, UnixTime at, const Policy& policy);
-Status expire_roi(Roi& roi, UnixTime at);
-Status supersede_roi(Roi& roi, const RoiId& by, UnixTime at);
 
 } // namespace kinvault::domain

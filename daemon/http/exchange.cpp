@@ -215,8 +215,4 @@ std::string get_string(const BodyPtr& body, std::string_view key, std::string_vi
     return v != nullptr && v->kind() == json::Value::Kind::string ? v->text() : std::string(fallback);
 }
 
-Poco::JSON::Object::Ptr poco_object(const Body& body) {
-    return json::to_poco(body.value()).extract<Poco::JSON::Object::Ptr>();
-}
-
 } // namespace kinvault::http

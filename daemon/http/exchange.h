@@ -112,7 +112,4 @@ private:
 [[nodiscard]] std::string get_string(const BodyPtr& body, std::string_view key,
                                      std::string_view fallback = "");
 
-// The body as a Poco object, for the consent codec (services/consent_codec.h), which reads Poco objects.
-[[nodiscard]] Poco::JSON::Object::Ptr poco_object(const Body& body);
-
 } // namespace kinvault::http

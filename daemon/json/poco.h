@@ -1,5 +1,5 @@
 // Bridges between the strict reader/canonical writer and Poco::JSON, for code that still builds or takes
-// Poco objects (the HTTP views, the consent codec).
+// Poco objects (the HTTP views and the FHIR export).
 #pragma once
 
 #include "json/value.h"

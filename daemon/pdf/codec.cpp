@@ -1,5 +1,6 @@
 #include "pdf/codec.h"
 
+#include "common/enum_names.h"
 #include "common/utf8.h"
 #include "json/reader.h"
 #include "json/writer.h"
@@ -19,9 +20,6 @@ using json::Value;
 // a hostile reply cannot make the parser recurse deeply.
 constexpr std::size_t max_json_depth = 8;
 constexpr int max_page_index = 100'000;
-
-constexpr std::array all_field_kinds{FieldKind::signature, FieldKind::initials, FieldKind::date,
-                                     FieldKind::text, FieldKind::checkbox};
 
 // ---------------------------------------------------------------------------------------------------------
 // Writing
@@ -355,7 +353,8 @@ Result<PreparedPdf> decode_prepared(std::string_view text) {
         }
         PreparedPdf prepared;
         prepared.byte_range = ByteRange{numbers[0], numbers[1], numbers[2], numbers[3]};
-        prepared.contents_offset = static_cast<std::size_t>(f.required_integer("contents_offset", 0, any_offset));
+        prepared.contents_offset =
+            static_cast<std::size_t>(f.required_integer("contents_offset", 0, any_offset));
         prepared.contents_length = static_cast<std::size_t>(
             f.required_integer("contents_length", 0, 2 * static_cast<std::int64_t>(k_max_contents_bytes)));
         prepared.field_name = f.required_string("field_name");
@@ -363,38 +362,24 @@ Result<PreparedPdf> decode_prepared(std::string_view text) {
     });
 }
 
+namespace {
+constexpr EnumNames<PageSize, 2> k_page_size_names{{{PageSize::a4, "a4"}, {PageSize::letter, "letter"}}};
+} // namespace
+
 std::string_view page_size_name(PageSize size) {
-    switch (size) {
-    case PageSize::a4:
-        return "a4";
-    case PageSize::letter:
-        return "letter";
-    }
-    return "a4";
+    return enum_name(k_page_size_names, size);
 }
 
 std::optional<PageSize> parse_page_size(std::string_view name) {
-    for (const PageSize size : {PageSize::a4, PageSize::letter}) {
-        if (page_size_name(size) == name) {
-            return size;
-        }
-    }
-    return std::nullopt;
-}
-
-std::optional<FieldKind> parse_field_kind(std::string_view name) {
-    for (const FieldKind kind : all_field_kinds) {
-        if (field_kind_name(kind) == name) {
-            return kind;
-        }
-    }
-    return std::nullopt;
+    return enum_value(k_page_size_names, name);
 }
 
 std::optional<Errc> parse_rejection_code(std::string_view name) {
-    for (const Errc code : {Errc::invalid_input, Errc::conflict, Errc::payload_too_large,
-                            Errc::unsupported_media, Errc::unprocessable, Errc::unavailable}) {
-        if (errc_name(code) == name) {
+    // Only the codes a worker may answer with; anything else is a worker fault, not a verdict on the input.
+    const auto code = parse_errc(name);
+    for (const Errc allowed : {Errc::invalid_input, Errc::conflict, Errc::payload_too_large,
+                               Errc::unsupported_media, Errc::unprocessable, Errc::unavailable}) {
+        if (code == allowed) {
             return code;
         }
     }

@@ -55,8 +55,6 @@ namespace kinvault::pdf::codec {
 // "a4" / "letter".
 [[nodiscard]] std::string_view page_size_name(PageSize size);
 [[nodiscard]] std::optional<PageSize> parse_page_size(std::string_view name);
-// The names field_kind_name() gives ("signature", "initials", "date", "text", "checkbox").
-[[nodiscard]] std::optional<FieldKind> parse_field_kind(std::string_view name);
 
 // The Errc codes an operation may reject with; anything else a worker claims is not believed.
 [[nodiscard]] std::optional<Errc> parse_rejection_code(std::string_view name);

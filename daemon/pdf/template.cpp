@@ -1034,8 +1034,7 @@ Result<Template> parse_template(std::string_view text, std::string_view source) 
 }
 
 Result<Template> load_template_file(const std::filesystem::path& path) {
-    constexpr std::size_t max_template_size = 1 << 20;
-    auto read = read_text_file(path.string(), max_template_size);
+    auto read = read_text_file(path.string(), max_template_bytes);
     if (!read) {
         if (read.error().code == Errc::payload_too_large) {
             return make_error(Errc::invalid_input, "template " + path.string() + " is larger than 1 MiB");
@@ -1085,6 +1084,9 @@ Result<std::vector<Template>> load_template_dir(const std::filesystem::path& dir
         auto loaded = KV_TRY_VALUE(load_template_file(path));
         templates.push_back(std::move(loaded));
     }
+    // By template name, as promised: a path order would put "a-b.kvt" before "a.kvt".
+    std::sort(templates.begin(), templates.end(),
+              [](const Template& a, const Template& b) { return a.name < b.name; });
     return templates;
 }
 
@@ -1281,19 +1283,11 @@ Status check_values(const Template& tmpl, const TemplateValues& values) {
 }
 
 std::string_view field_kind_name(FieldKind kind) {
-    switch (kind) {
-    case FieldKind::signature:
-        return "signature";
-    case FieldKind::initials:
-        return "initials";
-    case FieldKind::date:
-        return "date";
-    case FieldKind::text:
-        return "text";
-    case FieldKind::checkbox:
-        return "checkbox";
-    }
-    return "text";
+    return enum_name(field_kind_names, kind);
+}
+
+std::optional<FieldKind> parse_field_kind(std::string_view name) {
+    return enum_value(field_kind_names, name);
 }
 
 } // namespace kinvault::pdf

@@ -3,6 +3,7 @@
 // only render.cpp turns a parsed template into a PDF.
 #pragma once
 
+#include "common/enum_names.h"
 #include "common/result.h"
 #include "pdf/geometry.h"
 
@@ -130,6 +131,8 @@ inline constexpr std::string_view builtin_document_id = "document.id";
 
 // Template files are "<name>.kvt" in a template directory.
 inline constexpr std::string_view template_extension = ".kvt";
+// The largest template file read (a real one is a few KiB).
+inline constexpr std::size_t max_template_bytes = std::size_t{1} << 20;
 
 // Parse errors are Errc::invalid_input with "SOURCE:LINE: what is wrong".
 [[nodiscard]] Result<Template> parse_template(std::string_view text, std::string_view source);
@@ -168,6 +171,15 @@ private:
     std::vector<std::pair<std::string, std::size_t>> m_items; // open @each loops, innermost last
 };
 
+// The kinds' names: template directives, stored placements and the worker protocol all spell them so.
+inline constexpr EnumNames<FieldKind, 5> field_kind_names{{
+    {FieldKind::signature, "signature"},
+    {FieldKind::initials, "initials"},
+    {FieldKind::date, "date"},
+    {FieldKind::text, "text"},
+    {FieldKind::checkbox, "checkbox"},
+}};
 [[nodiscard]] std::string_view field_kind_name(FieldKind kind);
+[[nodiscard]] std::optional<FieldKind> parse_field_kind(std::string_view name);
 
 } // namespace kinvault::pdf

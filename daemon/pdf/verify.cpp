@@ -48,16 +48,7 @@ bool is_digit(std::uint8_t c) {
 }
 
 int hex_value(std::uint8_t c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
+    return hex_digit_value(c);
 }
 
 // A parsed PDF object with the byte span it came from.

@@ -188,29 +188,20 @@ Header report_to_header(const InspectReport& report) {
 
 Result<InspectReport> report_from_header(const Header& header) {
     InspectReport report;
-    auto pages = required_int<int>(header, "pages", 1);
-    auto fields = required_int<int>(header, "signature_fields", 0);
-    auto signatures = required_int<int>(header, "signatures", 0);
+    const int pages = KV_TRY_VALUE(required_int<int>(header, "pages", 1));
+    const int fields = KV_TRY_VALUE(required_int<int>(header, "signature_fields", 0));
+    const int signatures = KV_TRY_VALUE(required_int<int>(header, "signatures", 0));
     auto encrypted = required_int<int>(header, "encrypted", 0);
     const auto version = find(header, "version");
-    if (!pages) {
-        return std::move(pages).error();
-    }
-    if (!fields) {
-        return std::move(fields).error();
-    }
-    if (!signatures) {
-        return std::move(signatures).error();
-    }
     if (!encrypted || *encrypted > 1) {
         return bad_header("bad encrypted");
     }
     if (!version) {
         return bad_header("missing version");
     }
-    report.page_count = *pages;
-    report.signature_fields = *fields;
-    report.signatures = *signatures;
+    report.page_count = pages;
+    report.signature_fields = fields;
+    report.signatures = signatures;
     report.encrypted = *encrypted == 1;
     report.pdf_version = std::string(*version);
     return report;

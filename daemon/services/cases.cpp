@@ -128,20 +128,11 @@ Result<std::vector<CaseView>> Cases::list(const Principal& who) {
 }
 
 Result<CaseView> Cases::show(const Principal& who, const std::string& case_id, const RequestInfo& req) {
-    auto access = m_gate.case_access(who, case_id);
-    if (!access) {
-        (void)m_audit.append({.actor = who.user_id,
-                              .action = audit_action::case_read,
-                              .object = case_id,
-                              .case_id = case_id,
-                              .decision = "deny",
-                              .reason = "not a party of the case"},
-                             req);
-        return std::move(access).error();
-    }
-    const std::string name = KV_TRY_VALUE(case_name(access->case_record));
+    const auto access =
+        KV_TRY_VALUE(case_access_audited(m_gate, m_audit, who, case_id, audit_action::case_read, req));
+    const std::string name = KV_TRY_VALUE(case_name(access.case_record));
     std::vector<std::string> roles;
-    for (const auto& p : access->my_parties) {
+    for (const auto& p : access.my_parties) {
         roles.push_back(p.role);
     }
     KV_TRY(m_audit.append({.actor = who.user_id,
@@ -151,7 +142,7 @@ Result<CaseView> Cases::show(const Principal& who, const std::string& case_id, c
                            .decision = "permit",
                            .reason = "party of the case"},
                           req));
-    return view_of(access->case_record, name, roles);
+    return view_of(access.case_record, name, roles);
 }
 
 Result<Invitation> Cases::invite(const Principal& who, const std::string& case_id, const NewParty& np,
@@ -266,17 +257,8 @@ Result<Invitation> Cases::reinvite(const Principal& who, const std::string& part
 
 Result<std::vector<PartyView>> Cases::parties(const Principal& who, const std::string& case_id,
                                               const RequestInfo& req) {
-    auto access = m_gate.case_access(who, case_id);
-    if (!access) {
-        (void)m_audit.append({.actor = who.user_id,
-                              .action = audit_action::party_list,
-                              .object = case_id,
-                              .case_id = case_id,
-                              .decision = "deny",
-                              .reason = "not a party of the case"},
-                             req);
-        return std::move(access).error();
-    }
+    const auto access =
+        KV_TRY_VALUE(case_access_audited(m_gate, m_audit, who, case_id, audit_action::party_list, req));
     KV_TRY(m_audit.append({.actor = who.user_id,
                            .action = audit_action::party_list,
                            .object = case_id,
@@ -290,7 +272,7 @@ Result<std::vector<PartyView>> Cases::parties(const Principal& who, const std::s
         // Contact details are for the clinician; other parties see names and roles (a protective order may
         // hide even those, decided by the consent engine).
         const bool mine = p.user_id == who.user_id;
-        out.push_back(KV_TRY_VALUE(party_view(p, access->is_case_clinician || mine)));
+        out.push_back(KV_TRY_VALUE(party_view(p, access.is_case_clinician || mine)));
     }
     return out;
 }

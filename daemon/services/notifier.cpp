@@ -1,9 +1,10 @@
 #include "services/notifier.h"
 
 #include "crypto/random.h"
+#include "json/reader.h"
+#include "json/value.h"
 #include "json/writer.h"
 
-#include <Poco/JSON/Parser.h>
 
 namespace kinvault::services {
 
@@ -46,14 +47,18 @@ Status Notifier::queue(const std::string& kind, const std::string& case_id, cons
 
 Result<Mail> Notifier::open(const storage::OutboxRecord& record) const {
     const std::string text = KV_TRY_VALUE(m_barrier.open_mail(record));
-    try {
-        Poco::JSON::Parser parser;
-        const auto o = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-        return Mail{o->getValue<std::string>("to"), o->getValue<std::string>("subject"),
-                    o->getValue<std::string>("body")};
-    } catch (const Poco::Exception&) {
+    // Through the strict reader, as every sealed record: a message of the wrong shape is damaged.
+    auto parsed = json::parse(text);
+    if (!parsed.value) {
         return make_error(Errc::integrity, "an outbox message is damaged");
     }
+    json::Problems problems;
+    json::Object o(*parsed.value, problems, "", json::Keys::any);
+    Mail mail{o.required_string("to"), o.required_string("subject"), o.required_string("body")};
+    if (!problems.empty()) {
+        return make_error(Errc::integrity, "an outbox message is damaged: " + problems.summary());
+    }
+    return mail;
 }
 
 Result<std::vector<OutboxView>> Notifier::outbox_of_case(const std::string& case_id) const {

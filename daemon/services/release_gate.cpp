@@ -153,4 +153,20 @@ domain::Decision ReleaseGate::explain(const CaseAccess& access, const storage::D
     return ctx.decide(document_facts(consent.snapshot, document));
 }
 
+Result<CaseAccess> case_access_audited(ReleaseGate& gate, AuditLog& audit, const Principal& who,
+                                       const std::string& case_id, const char* action,
+                                       const RequestInfo& req) {
+    auto access = gate.case_access(who, case_id);
+    if (!access) {
+        (void)audit.append({.actor = who.user_id,
+                            .action = action,
+                            .object = case_id,
+                            .case_id = case_id,
+                            .decision = "deny",
+                            .reason = "not a party of the case"},
+                           req);
+    }
+    return access;
+}
+
 } // namespace kinvault::services

@@ -6,11 +6,12 @@
 // (NameMode::ids_only): the reasons that reach the audit log name parties by id.
 #pragma once
 
+#include "barrier/barrier.h"
 #include "common/clock.h"
 #include "common/result.h"
-#include "barrier/barrier.h"
 #include "domain/policy.h"
 #include "domain/release.h"
+#include "services/audit.h"
 #include "services/consent/records.h"
 #include "services/context.h"
 #include "storage/store.h"
@@ -88,5 +89,12 @@ protected:
 // basis and the requester's role).
 [[nodiscard]] AccessDecision to_access_decision(const domain::Decision& decision, const CaseConsent& consent,
                                                 const domain::DocumentFacts& document);
+
+// The principal's standing in a case for a case-wide use case (`action`); a refusal is recorded in the audit
+// log as a denial before it is returned (best effort: the refusal stands whether or not the entry is
+// written).
+[[nodiscard]] Result<CaseAccess> case_access_audited(ReleaseGate& gate, AuditLog& audit, const Principal& who,
+                                                     const std::string& case_id, const char* action,
+                                                     const RequestInfo& req);
 
 } // namespace kinvault::services

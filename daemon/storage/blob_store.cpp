@@ -216,14 +216,6 @@ Result<std::unique_ptr<BlobReader>> BlobStore::open(const std::string& blob_id) 
     return std::unique_ptr<BlobReader>(std::make_unique<FileBlobReader>(fd));
 }
 
-Result<std::uint64_t> BlobStore::size_of(const std::string& blob_id) const {
-    struct stat st {};
-    if (!valid_blob_id(blob_id) || ::stat(path_of(blob_id).c_str(), &st) != 0) {
-        return make_error(Errc::integrity, "the stored document file is missing");
-    }
-    return static_cast<std::uint64_t>(st.st_size);
-}
-
 Status BlobStore::remove(const std::string& blob_id) {
     if (!valid_blob_id(blob_id)) {
         return make_error(Errc::internal, "invalid blob id");

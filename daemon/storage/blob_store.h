@@ -42,7 +42,6 @@ public:
                               const std::function<Status(const std::uint8_t*, std::size_t)>& fn,
                               std::size_t slice = 256 * 1024) const;
     [[nodiscard]] Result<std::unique_ptr<BlobReader>> open(const std::string& blob_id) const;
-    [[nodiscard]] Result<std::uint64_t> size_of(const std::string& blob_id) const;
     [[nodiscard]] Status remove(const std::string& blob_id);
     [[nodiscard]] Result<std::vector<std::string>> list() const;
     // Deletes temporary files left by an interrupted write and blobs no row refers to. Returns how many.

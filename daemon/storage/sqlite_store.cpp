@@ -553,13 +553,6 @@ public:
         return one<UserRecord>("reading an account", "SELECT * FROM users WHERE email_index = ?", user_from,
                                index);
     }
-    Result<std::int64_t> count_users() override {
-        return read("counting accounts", [&](Session& s) -> std::int64_t {
-            Rows rs = select(s, "SELECT COUNT(*) AS n FROM users");
-            return i64(rs, 0, "n");
-        });
-    }
-
     // --- sessions
     Status insert_session(const SessionRecord& r) override {
         return write("creating a session", [&](Session& s) {
@@ -600,10 +593,6 @@ public:
     Status delete_session(const std::string& token_hash) override {
         return write("ending a session",
                      [&](Session& s) { exec(s, "DELETE FROM sessions WHERE token_hash = ?", token_hash); });
-    }
-    Status delete_sessions_of_user(const std::string& user_id) override {
-        return write("ending sessions",
-                     [&](Session& s) { exec(s, "DELETE FROM sessions WHERE user_id = ?", user_id); });
     }
     Status delete_expired_sessions(UnixTime now, std::int64_t idle_seconds) override {
         return write("removing expired sessions", [&](Session& s) {
@@ -654,15 +643,6 @@ public:
     }
     Result<std::optional<CaseRecord>> case_by_id(const std::string& id) override {
         return one<CaseRecord>("reading a case", "SELECT * FROM cases WHERE id = ?", case_from, id);
-    }
-    Result<std::vector<CaseRecord>> all_cases() override {
-        return many<CaseRecord>("listing cases", "SELECT * FROM cases ORDER BY created_at, id", case_from);
-    }
-    Result<std::vector<CaseRecord>> cases_of_user(const std::string& user_id) override {
-        return many<CaseRecord>("listing cases",
-                                "SELECT DISTINCT c.* FROM cases c JOIN parties p ON p.case_id = c.id"
-                                " WHERE p.user_id = ? ORDER BY c.created_at, c.id",
-                                case_from, user_id);
     }
 
     // --- parties

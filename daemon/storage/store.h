@@ -39,7 +39,6 @@ public:
     virtual Status update_user(const UserRecord& user) = 0;
     virtual Result<std::optional<UserRecord>> user_by_id(const std::string& id) = 0;
     virtual Result<std::optional<UserRecord>> user_by_email_index(const std::string& index) = 0;
-    virtual Result<std::int64_t> count_users() = 0;
 
     virtual Status insert_session(const SessionRecord& session) = 0;
     virtual Result<std::optional<SessionRecord>> session_by_hash(const std::string& token_hash) = 0;
@@ -47,7 +46,6 @@ public:
     virtual Result<std::optional<SessionWithUser>> session_with_user(const std::string& token_hash) = 0;
     virtual Status touch_session(const std::string& token_hash, UnixTime last_seen) = 0;
     virtual Status delete_session(const std::string& token_hash) = 0;
-    virtual Status delete_sessions_of_user(const std::string& user_id) = 0;
     virtual Status delete_expired_sessions(UnixTime now, std::int64_t idle_seconds) = 0;
 
     virtual Status record_login_failure(const LoginFailure& failure) = 0;
@@ -59,8 +57,6 @@ public:
     virtual Status insert_case(const CaseRecord& c) = 0;
     virtual Status update_case(const CaseRecord& c) = 0;
     virtual Result<std::optional<CaseRecord>> case_by_id(const std::string& id) = 0;
-    virtual Result<std::vector<CaseRecord>> all_cases() = 0;
-    virtual Result<std::vector<CaseRecord>> cases_of_user(const std::string& user_id) = 0;
 
     virtual Status insert_party(const PartyRecord& p) = 0;
     virtual Status update_party(const PartyRecord& p) = 0;

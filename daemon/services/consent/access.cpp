@@ -86,6 +86,15 @@ bool ConsentAccess::may_read_document(const CaseAccess& access, const std::strin
 
 // Signers, the subject and whoever may revoke it know the ROI; anyone else only when its document would be
 // released to them.
+Result<CaseAccess> ConsentAccess::load_visible_roi(const Principal& who, const std::string& roi_id) {
+    auto access = KV_TRY_VALUE(load_visible(who, k_kind_roi, roi_id, hidden_roi()));
+    const auto* roi = domain::find_roi(access.consent->snapshot.facts, roi_id);
+    if (roi == nullptr || !may_see_roi(access, *roi)) {
+        return hidden_roi();
+    }
+    return access;
+}
+
 bool ConsentAccess::may_see_roi(const CaseAccess& access, const domain::Roi& roi) const {
     if (is_clinician(access)) {
         return true;

@@ -61,6 +61,8 @@ public:
     [[nodiscard]] Result<CaseAccess> load_visible(const Principal& who, const char* kind,
                                                   const std::string& id, const Error& hidden);
     [[nodiscard]] bool may_see_roi(const CaseAccess& access, const domain::Roi& roi) const;
+    // load_visible for an ROI the principal may also see (may_see_roi); hidden_roi() otherwise.
+    [[nodiscard]] Result<CaseAccess> load_visible_roi(const Principal& who, const std::string& roi_id);
     [[nodiscard]] bool may_read_document(const CaseAccess& access, const std::string& document_id) const;
     // The document `document_id` when it belongs to the case; `what` names the field in the error.
     [[nodiscard]] Result<storage::DocumentRecord> document_in_case(const std::string& document_id,

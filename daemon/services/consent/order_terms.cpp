@@ -3,6 +3,7 @@
 #include "services/consent/codec.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <map>
 #include <optional>
@@ -209,6 +210,167 @@ private:
     std::string m_where;
 };
 
+// One term being read: its words after the keyword, its free text after ':', and the reader that names
+// what is wrong with it.
+struct Term {
+    TermReader& r;
+    const std::vector<Token>& tokens;
+    const std::string& text;
+    const domain::CaseFacts& facts;
+
+    // The term's sections from token `from` on (see sections()); a malformed one is reported.
+    std::optional<Sections> parse(std::size_t from, const std::vector<std::string>& keywords) const {
+        auto s = sections(tokens, from, keywords);
+        if (!s) {
+            r.fail(s.error().message);
+            return std::nullopt;
+        }
+        return std::move(s).value();
+    }
+    void no_text() const {
+        if (!text.empty()) {
+            r.fail("takes no text after ':'");
+        }
+    }
+};
+
+void apply_custody(const Term& t, domain::CourtOrder& order) {
+    domain::CustodyTerms c;
+    const std::string k = t.tokens.size() > 1 ? lower(t.tokens[1].text) : "";
+    if (k == "joint") {
+        c.kind = domain::CustodyKind::joint;
+    } else if (k == "sole") {
+        c.kind = domain::CustodyKind::sole;
+    } else {
+        t.r.fail("say 'custody joint' or 'custody sole'");
+        return;
+    }
+    auto s = t.parse(2, {"for"});
+    if (!s) {
+        return;
+    }
+    c.holders = t.r.parties((*s)["main"]);
+    c.children = t.r.parties((*s)["for"]);
+    if ((*s)["main"].empty()) {
+        t.r.fail("name who holds legal custody");
+    }
+    if (c.kind == domain::CustodyKind::sole && (*s)["main"].size() > 1) {
+        t.r.fail("sole custody has one holder");
+    }
+    t.no_text();
+    order.custody.push_back(std::move(c));
+}
+
+void apply_mutual_consent(const Term& t, domain::CourtOrder& order) {
+    auto s = t.parse(1, {"for"});
+    if (!s) {
+        return;
+    }
+    domain::MutualConsent m;
+    m.subjects = t.r.names<domain::DecisionSubject>(
+        (*s)["main"], domain::parse_decision_subject,
+        "a decision (mental-health-treatment, release-of-information, medical, education, other)");
+    m.children = t.r.parties((*s)["for"]);
+    if ((*s)["main"].empty()) {
+        t.r.fail("name the decisions that need both custodians");
+    }
+    t.no_text();
+    order.mutual_consent.push_back(std::move(m));
+}
+
+void apply_restrict(const Term& t, domain::CourtOrder& order) {
+    auto s = t.parse(1, {"from", "about"});
+    if (!s) {
+        return;
+    }
+    domain::SharingRestriction x;
+    t.r.who((*s)["main"], x.barred_parties, x.barred_roles);
+    if ((*s)["main"].empty()) {
+        t.r.fail("name who may not receive the information");
+    }
+    t.r.info((*s)["from"], x.doc_types, x.categories);
+    x.about = t.r.parties((*s)["about"]);
+    x.text = t.text;
+    order.restrictions.push_back(std::move(x));
+}
+
+void apply_protect(const Term& t, domain::CourtOrder& order) {
+    auto s = t.parse(1, {"from"});
+    if (!s) {
+        return;
+    }
+    domain::ProtectiveTerms p;
+    p.protected_parties = t.r.parties((*s)["main"]);
+    p.restrained = t.r.parties((*s)["from"]);
+    if ((*s)["main"].empty() || (*s)["from"].empty()) {
+        t.r.fail("say 'protect PROTECTED from RESTRAINED'");
+    }
+    t.no_text();
+    order.protective.push_back(std::move(p));
+}
+
+void apply_compel(const Term& t, domain::CourtOrder& order) {
+    auto s = t.parse(1, {"to receive", "including"});
+    if (!s) {
+        return;
+    }
+    domain::CompelledRelease c;
+    t.r.who((*s)["main"], c.recipients, c.recipient_roles);
+    t.r.info((*s)["to receive"], c.doc_types, c.categories);
+    for (const auto f : t.r.names<domain::Sensitivity>((*s)["including"], domain::parse_sensitivity,
+                                                       "psychotherapy-notes or substance-use")) {
+        c.sensitivity.add(f);
+    }
+    if ((*s)["main"].empty() || (*s)["to receive"].empty()) {
+        t.r.fail("say 'compel WHO to receive INFO'");
+    }
+    c.text = t.text;
+    order.compels.push_back(std::move(c));
+}
+
+void apply_supersedes(const Term& t, domain::CourtOrder& order) {
+    auto s = t.parse(1, {"in"});
+    if (!s) {
+        return;
+    }
+    if ((*s)["main"].size() != 1) {
+        t.r.fail("name exactly one earlier order (its id)");
+        return;
+    }
+    domain::Supersession sup;
+    sup.order = (*s)["main"][0];
+    if (domain::find_order(t.facts, sup.order) == nullptr) {
+        t.r.fail("no court order " + sup.order + " in this case");
+    }
+    sup.areas = t.r.names<domain::SubjectArea>((*s)["in"], domain::parse_subject_area, "a subject area");
+    t.no_text();
+    order.supersedes.push_back(std::move(sup));
+}
+
+void apply_areas(const Term& t, domain::CourtOrder& order) {
+    auto s = t.parse(1, {});
+    if (!s) {
+        return;
+    }
+    for (const auto a :
+         t.r.names<domain::SubjectArea>((*s)["main"], domain::parse_subject_area, "a subject area")) {
+        order.areas.push_back(a);
+    }
+    t.no_text();
+}
+
+// The term kinds, by their first word.
+constexpr std::array<std::pair<std::string_view, void (*)(const Term&, domain::CourtOrder&)>, 7> k_term_kinds{
+    {
+        {"custody", apply_custody},
+        {"mutual-consent", apply_mutual_consent},
+        {"restrict", apply_restrict},
+        {"protect", apply_protect},
+        {"compel", apply_compel},
+        {"supersedes", apply_supersedes},
+        {"areas", apply_areas},
+    }};
+
 void apply_one(domain::CourtOrder& order, const std::string& line, std::size_t number,
                const domain::CaseFacts& facts, std::vector<std::string>& errors) {
     const std::string where = "term " + std::to_string(number) + " ('" + line + "')";
@@ -224,137 +386,14 @@ void apply_one(domain::CourtOrder& order, const std::string& line, std::size_t n
         return;
     }
     const std::string kind = lower((*tokens)[0].text);
-    const auto parse = [&](std::size_t from,
-                           const std::vector<std::string>& keywords) -> std::optional<Sections> {
-        auto s = sections(*tokens, from, keywords);
-        if (!s) {
-            r.fail(s.error().message);
-            return std::nullopt;
-        }
-        return std::move(s).value();
-    };
-    const auto no_text = [&] {
-        if (!text.empty()) {
-            r.fail("takes no text after ':'");
-        }
-    };
-
-    if (kind == "custody") {
-        domain::CustodyTerms c;
-        const std::string k = tokens->size() > 1 ? lower((*tokens)[1].text) : "";
-        if (k == "joint") {
-            c.kind = domain::CustodyKind::joint;
-        } else if (k == "sole") {
-            c.kind = domain::CustodyKind::sole;
-        } else {
-            r.fail("say 'custody joint' or 'custody sole'");
+    for (const auto& [name, apply] : k_term_kinds) {
+        if (kind == name) {
+            apply(Term{r, *tokens, text, facts}, order);
             return;
         }
-        auto s = parse(2, {"for"});
-        if (!s) {
-            return;
-        }
-        c.holders = r.parties((*s)["main"]);
-        c.children = r.parties((*s)["for"]);
-        if ((*s)["main"].empty()) {
-            r.fail("name who holds legal custody");
-        }
-        if (c.kind == domain::CustodyKind::sole && (*s)["main"].size() > 1) {
-            r.fail("sole custody has one holder");
-        }
-        no_text();
-        order.custody.push_back(std::move(c));
-    } else if (kind == "mutual-consent") {
-        auto s = parse(1, {"for"});
-        if (!s) {
-            return;
-        }
-        domain::MutualConsent m;
-        m.subjects = r.names<domain::DecisionSubject>(
-            (*s)["main"], domain::parse_decision_subject,
-            "a decision (mental-health-treatment, release-of-information, medical, education, other)");
-        m.children = r.parties((*s)["for"]);
-        if ((*s)["main"].empty()) {
-            r.fail("name the decisions that need both custodians");
-        }
-        no_text();
-        order.mutual_consent.push_back(std::move(m));
-    } else if (kind == "restrict") {
-        auto s = parse(1, {"from", "about"});
-        if (!s) {
-            return;
-        }
-        domain::SharingRestriction x;
-        r.who((*s)["main"], x.barred_parties, x.barred_roles);
-        if ((*s)["main"].empty()) {
-            r.fail("name who may not receive the information");
-        }
-        r.info((*s)["from"], x.doc_types, x.categories);
-        x.about = r.parties((*s)["about"]);
-        x.text = text;
-        order.restrictions.push_back(std::move(x));
-    } else if (kind == "protect") {
-        auto s = parse(1, {"from"});
-        if (!s) {
-            return;
-        }
-        domain::ProtectiveTerms p;
-        p.protected_parties = r.parties((*s)["main"]);
-        p.restrained = r.parties((*s)["from"]);
-        if ((*s)["main"].empty() || (*s)["from"].empty()) {
-            r.fail("say 'protect PROTECTED from RESTRAINED'");
-        }
-        no_text();
-        order.protective.push_back(std::move(p));
-    } else if (kind == "compel") {
-        auto s = parse(1, {"to receive", "including"});
-        if (!s) {
-            return;
-        }
-        domain::CompelledRelease c;
-        r.who((*s)["main"], c.recipients, c.recipient_roles);
-        r.info((*s)["to receive"], c.doc_types, c.categories);
-        for (const auto f : r.names<domain::Sensitivity>((*s)["including"], domain::parse_sensitivity,
-                                                         "psychotherapy-notes or substance-use")) {
-            c.sensitivity.add(f);
-        }
-        if ((*s)["main"].empty() || (*s)["to receive"].empty()) {
-            r.fail("say 'compel WHO to receive INFO'");
-        }
-        c.text = text;
-        order.compels.push_back(std::move(c));
-    } else if (kind == "supersedes") {
-        auto s = parse(1, {"in"});
-        if (!s) {
-            return;
-        }
-        if ((*s)["main"].size() != 1) {
-            r.fail("name exactly one earlier order (its id)");
-            return;
-        }
-        domain::Supersession sup;
-        sup.order = (*s)["main"][0];
-        if (domain::find_order(facts, sup.order) == nullptr) {
-            r.fail("no court order " + sup.order + " in this case");
-        }
-        sup.areas = r.names<domain::SubjectArea>((*s)["in"], domain::parse_subject_area, "a subject area");
-        no_text();
-        order.supersedes.push_back(std::move(sup));
-    } else if (kind == "areas") {
-        auto s = parse(1, {});
-        if (!s) {
-            return;
-        }
-        for (const auto a :
-             r.names<domain::SubjectArea>((*s)["main"], domain::parse_subject_area, "a subject area")) {
-            order.areas.push_back(a);
-        }
-        no_text();
-    } else {
-        r.fail(
-            "starts with '" + (*tokens)[0].text +
-            "'; a term starts with custody, mutual-consent, restrict, protect, compel, supersedes or areas");
     }
+    r.fail("starts with '" + (*tokens)[0].text +
+           "'; a term starts with custody, mutual-consent, restrict, protect, compel, supersedes or areas");
 }
 
 } // namespace

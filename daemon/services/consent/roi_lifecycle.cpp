@@ -75,11 +75,7 @@ Status RoiLifecycle::suspend_lapsed(CaseSnapshot& snapshot, const std::string& a
 
 Result<RoiDetail> RoiLifecycle::record_signature(const Principal& who, const std::string& roi_id,
                                                  const SignatureInput& input, const RequestInfo& req) {
-    const auto access = KV_TRY_VALUE(m_access.load_visible(who, k_kind_roi, roi_id, hidden_roi()));
-    const auto* visible = domain::find_roi(access.consent->snapshot.facts, roi_id);
-    if (visible == nullptr || !m_access.may_see_roi(access, *visible)) {
-        return hidden_roi();
-    }
+    const auto access = KV_TRY_VALUE(m_access.load_visible_roi(who, roi_id));
     if (!is_clinician(access)) {
         return clinician_only("record a signed paper ROI");
     }
@@ -135,12 +131,9 @@ Result<std::string> RoiLifecycle::revoker(const CaseAccess& access, const domain
 
 Result<RoiDetail> RoiLifecycle::revoke_roi(const Principal& who, const std::string& roi_id,
                                            const RevokeInput& input, const RequestInfo& req) {
-    const auto access = KV_TRY_VALUE(m_access.load_visible(who, k_kind_roi, roi_id, hidden_roi()));
-    const auto* visible = domain::find_roi(access.consent->snapshot.facts, roi_id);
-    if (visible == nullptr || !m_access.may_see_roi(access, *visible)) {
-        return hidden_roi();
-    }
+    const auto access = KV_TRY_VALUE(m_access.load_visible_roi(who, roi_id));
     const UnixTime now = m_clock.now();
+    const auto* visible = domain::find_roi(access.consent->snapshot.facts, roi_id); // found: load_visible_roi
     const std::string by = KV_TRY_VALUE(revoker(access, *visible, input, now));
     RoiDetail out;
     KV_TRY(m_store.transaction([&]() -> Status {
@@ -183,11 +176,7 @@ Result<RoiDetail> RoiLifecycle::revoke_roi(const Principal& who, const std::stri
 
 Result<RoiDetail> RoiLifecycle::reinstate_roi(const Principal& who, const std::string& roi_id,
                                               const RequestInfo& req) {
-    const auto access = KV_TRY_VALUE(m_access.load_visible(who, k_kind_roi, roi_id, hidden_roi()));
-    const auto* visible = domain::find_roi(access.consent->snapshot.facts, roi_id);
-    if (visible == nullptr || !m_access.may_see_roi(access, *visible)) {
-        return hidden_roi();
-    }
+    const auto access = KV_TRY_VALUE(m_access.load_visible_roi(who, roi_id));
     if (!is_clinician(access)) {
         return clinician_only("reinstate a suspended ROI");
     }

@@ -129,11 +129,7 @@ Result<RoiDetail> Rois::create_roi(const Principal& who, const std::string& case
 
 Result<RoiDetail> Rois::update_roi(const Principal& who, const std::string& roi_id, domain::Roi draft,
                                    const RequestInfo& req) {
-    const auto access = KV_TRY_VALUE(m_access.load_visible(who, k_kind_roi, roi_id, hidden_roi()));
-    const auto* visible = domain::find_roi(access.consent->snapshot.facts, roi_id);
-    if (visible == nullptr || !m_access.may_see_roi(access, *visible)) {
-        return hidden_roi();
-    }
+    const auto access = KV_TRY_VALUE(m_access.load_visible_roi(who, roi_id));
     if (!is_clinician(access)) {
         return clinician_only("change an ROI");
     }

@@ -41,22 +41,13 @@ Result<DocumentView> Vault::view_of(const storage::DocumentRecord& d, const stor
 
 Result<std::vector<DocumentView>> Vault::list(const Principal& who, const std::string& case_id,
                                               const RequestInfo& req) {
-    auto access = m_gate.case_access(who, case_id);
-    if (!access) {
-        (void)m_audit.append({.actor = who.user_id,
-                              .action = audit_action::document_list,
-                              .object = case_id,
-                              .case_id = case_id,
-                              .decision = "deny",
-                              .reason = "not a party of the case"},
-                             req);
-        return std::move(access).error();
-    }
+    const auto access =
+        KV_TRY_VALUE(case_access_audited(m_gate, m_audit, who, case_id, audit_action::document_list, req));
     auto docs = KV_TRY_VALUE(m_store.documents_of_case(case_id));
     std::vector<DocumentView> out;
     std::int64_t withheld = 0;
     for (const auto& d : docs) {
-        const AccessDecision decision = m_gate.decide(*access, d, AccessAction::list);
+        const AccessDecision decision = m_gate.decide(access, d, AccessAction::list);
         if (!decision.permit) {
             ++withheld;
             continue;
@@ -149,22 +140,22 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
     const Error hidden = make_error(Errc::not_found, "No such document.");
     // The document, the reader's standing in the case, the consents behind the decision and the version all
     // come from one snapshot of the store.
-    Result<std::optional<storage::DocumentRecord>> d = std::optional<storage::DocumentRecord>{};
+    std::optional<storage::DocumentRecord> d;
     Result<CaseAccess> access = make_error(Errc::internal, "not decided");
     AccessDecision decision{false, "R1.deny-by-default", "", "not a party of the case", "", {}};
     std::int64_t wanted = 0;
     std::optional<storage::VersionRecord> v;
     KV_TRY(m_store.snapshot([&]() -> Status {
-        d = m_store.document_by_id(document_id);
-        if (!d || !d->has_value()) {
+        d = KV_TRY_VALUE(m_store.document_by_id(document_id));
+        if (!d) {
             return {};
         }
-        wanted = version.value_or((*d)->current_version);
+        wanted = version.value_or(d->current_version);
         const AccessAction action =
-            wanted == (*d)->current_version ? AccessAction::read : AccessAction::read_old_version;
-        access = m_gate.case_access(who, (*d)->case_id);
+            wanted == d->current_version ? AccessAction::read : AccessAction::read_old_version;
+        access = m_gate.case_access(who, d->case_id);
         if (access) {
-            decision = m_gate.decide(*access, **d, action);
+            decision = m_gate.decide(*access, *d, action);
         }
         if (decision.permit) {
             v = KV_TRY_VALUE(m_store.version_of(document_id, wanted));
@@ -172,9 +163,6 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
         return {};
     }));
     if (!d) {
-        return std::move(d).error();
-    }
-    if (!d->has_value()) {
         (void)m_audit.append({.actor = who.user_id,
                               .action = audit_action::document_read,
                               .object = document_id,
@@ -183,14 +171,6 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
                              req);
         return hidden;
     }
-    json::ObjectWriter details;
-    details.field("version", wanted);
-    if (!decision.basis.empty()) {
-        details.field("basis", decision.basis);
-    }
-    // A release to someone other than the case's clinician or the document's own author is a disclosure and
-    // enters the accounting of disclosures (45 CFR 164.528) in the same transaction as its audit entry.
-    const bool disclosure = decision.permit && !decision.basis.empty();
     // A permitted read starts checking the stored file (and decrypting the first pieces) on a helper thread
     // while the audit entry commits here: nothing reaches the reader until both have finished.
     std::shared_ptr<DocumentStream> stream;
@@ -198,31 +178,7 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
         stream = m_streams.open(*v);
     }
     // Fail closed: the read is recorded before any byte leaves, or nothing leaves.
-    KV_TRY(m_store.transaction([&]() -> Status {
-        KV_TRY(m_audit.append({.actor = who.user_id,
-                               .action = audit_action::document_read,
-                               .object = document_id,
-                               .case_id = (*d)->case_id,
-                               .decision = decision.permit ? "permit" : "deny",
-                               .reason = decision.rule + ": " + decision.reason,
-                               .details = details.str()},
-                              req));
-        if (disclosure) {
-            storage::DisclosureRecord rec;
-            rec.id = crypto::random_id("dsc");
-            rec.case_id = (*d)->case_id;
-            rec.document_id = document_id;
-            rec.version = wanted;
-            rec.recipient_user = who.user_id;
-            rec.recipient_party = access && !access->my_parties.empty() ? access->my_parties.front().id : "";
-            rec.at = m_clock.now();
-            rec.rule = decision.rule;
-            rec.basis = decision.basis;
-            rec.purpose = decision.purpose;
-            KV_TRY(m_store.insert_disclosure(rec));
-        }
-        return {};
-    }));
+    KV_TRY(record_read(who, *d, wanted, access, decision, req));
     if (!decision.permit || !v) {
         return hidden;
     }
@@ -233,7 +189,7 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
         (void)m_audit.append({.actor = "system",
                               .action = audit_action::document_integrity,
                               .object = document_id,
-                              .case_id = (*d)->case_id,
+                              .case_id = d->case_id,
                               .decision = "error",
                               .reason = st.error().message},
                              req);
@@ -241,10 +197,48 @@ Result<OpenedDocument> Vault::open(const Principal& who, const std::string& docu
                           "The stored copy of this document failed its integrity check and was not "
                           "served. The practice has been notified in the audit log.");
     }
-    auto view = KV_TRY_VALUE(view_of(**d, *v));
+    auto view = KV_TRY_VALUE(view_of(*d, *v));
     view.access_rule = decision.rule;
     view.access_basis = decision.basis;
     return OpenedDocument{std::move(view), *v, decision, std::move(stream)};
+}
+
+Status Vault::record_read(const Principal& who, const storage::DocumentRecord& d, std::int64_t version,
+                          const Result<CaseAccess>& access, const AccessDecision& decision,
+                          const RequestInfo& req) {
+    json::ObjectWriter details;
+    details.field("version", version);
+    if (!decision.basis.empty()) {
+        details.field("basis", decision.basis);
+    }
+    // A release to someone other than the case's clinician or the document's own author is a disclosure and
+    // enters the accounting of disclosures (45 CFR 164.528) in the same transaction as its audit entry.
+    const bool disclosure = decision.permit && !decision.basis.empty();
+    return m_store.transaction([&]() -> Status {
+        KV_TRY(m_audit.append({.actor = who.user_id,
+                               .action = audit_action::document_read,
+                               .object = d.id,
+                               .case_id = d.case_id,
+                               .decision = decision.permit ? "permit" : "deny",
+                               .reason = decision.rule + ": " + decision.reason,
+                               .details = details.str()},
+                              req));
+        if (disclosure) {
+            storage::DisclosureRecord rec;
+            rec.id = crypto::random_id("dsc");
+            rec.case_id = d.case_id;
+            rec.document_id = d.id;
+            rec.version = version;
+            rec.recipient_user = who.user_id;
+            rec.recipient_party = access && !access->my_parties.empty() ? access->my_parties.front().id : "";
+            rec.at = m_clock.now();
+            rec.rule = decision.rule;
+            rec.basis = decision.basis;
+            rec.purpose = decision.purpose;
+            KV_TRY(m_store.insert_disclosure(rec));
+        }
+        return {};
+    });
 }
 
 Status Vault::write_to(const OpenedDocument& doc, const crypto::ByteSink& sink) const {

@@ -4,10 +4,10 @@
 // listings, metadata and opening a document in vault.cpp, the download stream in document_stream.cpp.
 #pragma once
 
+#include "barrier/barrier.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "crypto/blob_cipher.h"
-#include "barrier/barrier.h"
 #include "pdf/gateway.h"
 #include "services/audit.h"
 #include "services/documents/document_stream.h"
@@ -124,6 +124,10 @@ private:
     begin_upload_checked(const Principal& who, const UploadRequest& request, const RequestInfo& req);
     [[nodiscard]] Result<DocumentView> commit_upload(Upload::State& s);
     void start_blob(Upload::State& s) const;
+    // The audit entry of a read decision, and its disclosure record when it is one, in one transaction.
+    [[nodiscard]] Status record_read(const Principal& who, const storage::DocumentRecord& d,
+                                     std::int64_t version, const Result<CaseAccess>& access,
+                                     const AccessDecision& decision, const RequestInfo& req);
 
     storage::Store& m_store;
     storage::BlobStore& m_blobs;

@@ -101,7 +101,8 @@ Result<Bytes> Completion::certificate_of_completion(const Envelope& e, UnixTime 
     pdf::RemoteRenderOptions options;
     options.document_id = e.id + "-certificate";
     options.created_at = now;
-    auto rendered = KV_TRY_VALUE(pdf::remote_render(m_pdf, m_templates.source(info), values, options));
+    const auto source = KV_TRY_VALUE(m_templates.source(info));
+    auto rendered = KV_TRY_VALUE(pdf::remote_render(m_pdf, source, values, options));
     pdf::SignatureRequest r;
     r.field_name = "practice_seal";
     r.reason = "Certificate of completion of Kinvault envelope " + e.id;

@@ -25,25 +25,6 @@ std::string template_capacity(const std::string& stored) {
     return stored;
 }
 
-std::optional<pdf::FieldKind> parse_field_kind(const std::string& kind) {
-    if (kind == "signature") {
-        return pdf::FieldKind::signature;
-    }
-    if (kind == "initials") {
-        return pdf::FieldKind::initials;
-    }
-    if (kind == "date") {
-        return pdf::FieldKind::date;
-    }
-    if (kind == "text") {
-        return pdf::FieldKind::text;
-    }
-    if (kind == "checkbox") {
-        return pdf::FieldKind::checkbox;
-    }
-    return std::nullopt;
-}
-
 bool has_slot(const Envelope& e, const std::string& slot) {
     return std::any_of(e.signers.begin(), e.signers.end(),
                        [&](const EnvelopeSigner& s) { return s.slot == slot; });
@@ -203,7 +184,8 @@ Status Envelopes::from_template(Envelope& e, const EnvelopeRequest& request, con
     pdf::RemoteRenderOptions options;
     options.document_id = e.id;
     options.created_at = e.created_at;
-    auto rendered = KV_TRY_VALUE(pdf::remote_render(m_pdf, m_templates.source(info), values, options));
+    const auto source = KV_TRY_VALUE(m_templates.source(info));
+    auto rendered = KV_TRY_VALUE(pdf::remote_render(m_pdf, source, values, options));
     for (const auto& p : rendered.placements) {
         e.fields.push_back({p, "", false});
     }
@@ -290,7 +272,7 @@ Status Envelopes::place_fields(Envelope& e, std::vector<FieldSpec> fields, std::
                               "field " + p.name + " is on a page the document does not have");
         }
         p.rect = f.rect;
-        const auto kind = parse_field_kind(f.kind);
+        const auto kind = pdf::parse_field_kind(f.kind);
         if (!kind) {
             return make_error(Errc::invalid_input,
                               "field kind must be signature, initials, date, text or checkbox");

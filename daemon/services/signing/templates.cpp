@@ -1,29 +1,22 @@
 #include "services/signing/templates.h"
 
-#include <algorithm>
+#include "common/file.h"
+
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace kinvault::services {
 
 Templates::Templates(std::string directory) : m_directory(std::move(directory)) {}
 
 Result<std::vector<TemplateInfo>> Templates::all() const {
+    auto templates = KV_TRY_VALUE(pdf::load_template_dir(m_directory));
     std::vector<TemplateInfo> out;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(m_directory, ec)) {
-        if (entry.path().extension() != ".kvt") {
-            continue;
-        }
-        auto t = KV_TRY_VALUE(pdf::load_template_file(entry.path()));
-        out.push_back({std::move(t), entry.path().filename().string()});
+    out.reserve(templates.size());
+    for (auto& t : templates) {
+        // load_template_file insists the file is named after the template, so the name gives the file.
+        std::string file = t.name + std::string(pdf::template_extension);
+        out.push_back({std::move(t), std::move(file)});
     }
-    if (ec) {
-        return make_error(Errc::unavailable, "cannot read the templates directory " + m_directory);
-    }
-    std::sort(out.begin(), out.end(),
-              [](const TemplateInfo& a, const TemplateInfo& b) { return a.tmpl.name < b.tmpl.name; });
     return out;
 }
 
@@ -37,11 +30,8 @@ Result<TemplateInfo> Templates::named(const std::string& name) const {
     return make_error(Errc::not_found, "No template named '" + name + "'.");
 }
 
-std::string Templates::source(const TemplateInfo& info) const {
-    std::ifstream in(std::filesystem::path(m_directory) / info.file, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
+Result<std::string> Templates::source(const TemplateInfo& info) const {
+    return read_text_file((std::filesystem::path(m_directory) / info.file).string(), pdf::max_template_bytes);
 }
 
 } // namespace kinvault::services

@@ -22,7 +22,7 @@ public:
     [[nodiscard]] Result<std::vector<TemplateInfo>> all() const;
     [[nodiscard]] Result<TemplateInfo> named(const std::string& name) const;
     // The template's source text, for the PDF worker to render.
-    [[nodiscard]] std::string source(const TemplateInfo& info) const;
+    [[nodiscard]] Result<std::string> source(const TemplateInfo& info) const;
 
 private:
     std::string m_directory;

@@ -22,7 +22,6 @@ TEST_CASE("base64 and base64url match the RFC 4648 test vectors", "[hex]") {
         CHECK(to_string(*back) == plain);
     }
     CHECK(to_base64url(reinterpret_cast<const std::uint8_t*>("\xfb\xff"), 2) == "-_8");
-    CHECK(from_base64url("-_8") == Bytes{0xfb, 0xff});
 }
 
 TEST_CASE("malformed base64 and hex are refused", "[hex]") {

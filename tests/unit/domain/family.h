@@ -17,6 +17,13 @@
 
 namespace kinvault::domain::test {
 
+// One decision from scratch: the release gate builds a ReleaseContext once per request and asks it about
+// each document; the scenarios ask about one document at a time.
+inline Decision decide_release(const ReleaseFacts& facts, const ReleaseRequest& request,
+                               const Policy& policy = {}) {
+    return ReleaseContext(facts.facts, request, policy).decide(facts.document);
+}
+
 inline UnixTime day(const std::string& date) {
     UnixTime t = 0;
     if (!parse_utc(date, t)) {
