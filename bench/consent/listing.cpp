@@ -15,8 +15,8 @@
 #include "pdf/gateway.h"
 #include "services/audit.h"
 #include "services/consent/records.h"
-#include "services/release_gate.h"
 #include "services/documents/vault.h"
+#include "services/release_gate.h"
 #include "storage/blob_store.h"
 #include "storage/store.h"
 
@@ -113,8 +113,7 @@ struct SeededCase {
 class Seeder {
 public:
     Seeder(storage::Store& store, const crypto::Keyring& keyring, const barrier::Barrier& barrier,
-           std::string clinician_user,
-           const Options& o)
+           std::string clinician_user, const Options& o)
         : m_store(store), m_keyring(keyring), m_barrier(barrier), m_records(store, barrier),
           m_clinician(std::move(clinician_user)), m_o(o) {}
 

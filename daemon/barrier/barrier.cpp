@@ -50,7 +50,8 @@ Result<std::string> Barrier::open_email(const storage::PartyRecord& party) const
 }
 
 void Barrier::seal_title(storage::VersionRecord& v, std::string_view title) const {
-    v.title_sealed = seal({.column = Column::version_title, .id = v.document_id, .version = v.version}, title);
+    v.title_sealed =
+        seal({.column = Column::version_title, .id = v.document_id, .version = v.version}, title);
 }
 void Barrier::seal_filename(storage::VersionRecord& v, std::string_view filename) const {
     v.filename_sealed =
@@ -66,8 +67,8 @@ Result<std::string> Barrier::open_filename(const storage::VersionRecord& v) cons
 
 crypto::WrappedKey Barrier::wrap_data_key(std::string_view document_id, std::int64_t version,
                                           const crypto::Secret& data_key) const {
-    return m_keyring.wrap_key(data_key,
-                              context({.column = Column::version_data_key, .id = document_id, .version = version}));
+    return m_keyring.wrap_key(
+        data_key, context({.column = Column::version_data_key, .id = document_id, .version = version}));
 }
 Result<crypto::Secret> Barrier::unwrap_data_key(const storage::VersionRecord& v) const {
     return m_keyring.unwrap_key(

@@ -59,8 +59,8 @@ public:
                                                    const crypto::Secret& data_key) const;
     [[nodiscard]] Result<crypto::Secret> unwrap_data_key(const storage::VersionRecord& v) const;
 
-    // records: a workflow record's JSON (ROI, order, letter, envelope, signer certificate, e-sign consent...),
-    // bound to its kind and id.
+    // records: a workflow record's JSON (ROI, order, letter, envelope, signer certificate, e-sign
+    // consent...), bound to its kind and id.
     void seal_record(storage::SealedRecord& record, std::string_view json) const;
     [[nodiscard]] Result<std::string> open_record(const storage::SealedRecord& record) const;
 

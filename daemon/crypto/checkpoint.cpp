@@ -324,8 +324,8 @@ Result<std::string> open_note(std::string_view note_text, std::string_view verif
             crypto_sign_verify_detached(signature->data() + 4,
                                         reinterpret_cast<const unsigned char*>(text.data()), text.size(),
                                         key.public_key.data()) != 0) {
-            return make_error(Errc::integrity, "signed note rejected: invalid signature by " + key.name +
-                                                   "+" + hex32(key.id));
+            return make_error(Errc::integrity,
+                              "signed note rejected: invalid signature by " + key.name + "+" + hex32(key.id));
         }
         verified = true;
     }

@@ -6,8 +6,8 @@
 #include "services/audit.h"
 #include "services/cases.h"
 #include "services/consent.h"
-#include "services/signing.h"
 #include "services/documents/vault.h"
+#include "services/signing.h"
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 

@@ -11,7 +11,6 @@
 
 #include <Poco/JSON/Array.h>
 
-
 namespace kinvault::http {
 
 namespace {
@@ -137,7 +136,8 @@ void check_roi_shape(Body& body) {
     o.expect_kind("document_id", Kind::string, false);
     o.expect_kind("subject", Kind::string, false);
     o.expect_kind("recipients", Kind::array, false);
-    for (const auto* key : {"kind", "discloser", "direction", "valid_from", "template_version", "document_sha256"}) {
+    for (const auto* key :
+         {"kind", "discloser", "direction", "valid_from", "template_version", "document_sha256"}) {
         o.expect_kind(key, Kind::string);
     }
     for (const auto* key : {"information", "expiry", "statements"}) {
@@ -153,8 +153,8 @@ void check_order_shape(Body& body) {
     for (const auto* key : {"document_id", "issued_at", "effective_at"}) {
         o.expect_kind(key, Kind::string, false);
     }
-    for (const auto* key : {"kind", "court", "case_number", "expires_at", "id", "case_id", "document_sha256", "status",
-                            "status_changed_at", "verified_by", "verified_at"}) {
+    for (const auto* key : {"kind", "court", "case_number", "expires_at", "id", "case_id", "document_sha256",
+                            "status", "status_changed_at", "verified_by", "verified_at"}) {
         o.expect_kind(key, Kind::string);
     }
     for (const auto* key : {"areas", "supersedes", "custody", "mutual_consent", "restrictions", "protective",

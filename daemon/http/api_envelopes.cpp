@@ -6,7 +6,6 @@
 
 #include <Poco/JSON/Array.h>
 
-
 namespace kinvault::http {
 
 namespace {
@@ -181,7 +180,8 @@ Poco::JSON::Object::Ptr template_json(const services::TemplateInfo& t, bool full
 // The signing act's keys, shared by /sign and /external/prepare; the body's reader notes every wrong one.
 services::SignAct sign_act(Body& body, bool required) {
     services::SignAct act;
-    act.viewed_sha256 = required ? body->required_string("viewed_sha256") : body->string_or("viewed_sha256", "");
+    act.viewed_sha256 =
+        required ? body->required_string("viewed_sha256") : body->string_or("viewed_sha256", "");
     act.intent = required ? body->required_bool("intent") : body->optional_bool("intent").value_or(false);
     act.typed_signature = body->string_or("typed_signature", "");
     act.drawn_signature_png = body->string_or("drawn_signature_png", "");
@@ -222,8 +222,8 @@ services::EnvelopeRequest envelope_request(Body& body) {
     json::Array signers = body->required_array("signers");
     for (std::size_t i = 0; i < signers.size(); ++i) {
         json::Object so = signers.object(i);
-        r.signers.push_back({so.string_or("slot", ""), so.string_or("party", ""), so.string_or("capacity", ""),
-                             so.string_or("authority", ""),
+        r.signers.push_back({so.string_or("slot", ""), so.string_or("party", ""),
+                             so.string_or("capacity", ""), so.string_or("authority", ""),
                              static_cast<int>(so.optional_integer("group", 1, 1000).value_or(1))});
     }
     if (auto stamps = body->optional_array("stamps")) {

@@ -128,10 +128,10 @@ void Exchange::send_problems(const json::Problems& problems) {
     constexpr std::size_t max_listed = 50;
     auto bounded = [](const std::string& text) { return std::string(utf8::prefix(text, k_log_value_bytes)); };
     Poco::JSON::Array::Ptr fields = new Poco::JSON::Array();
-    std::string message = problems.list().size() == 1 ? "The request body has a problem: "
-                                                       : "The request body has " +
-                                                             std::to_string(problems.list().size()) +
-                                                             " problems: ";
+    std::string message =
+        problems.list().size() == 1
+            ? "The request body has a problem: "
+            : "The request body has " + std::to_string(problems.list().size()) + " problems: ";
     std::size_t listed = 0;
     for (const auto& p : problems.list()) {
         if (listed++ == max_listed) {

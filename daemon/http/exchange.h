@@ -3,8 +3,8 @@
 #pragma once
 
 #include "common/result.h"
-#include "json/reader.h"
 #include "services/context.h"
+#include "json/reader.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/HTTPServerRequest.h>
@@ -30,7 +30,8 @@ inline constexpr std::size_t k_log_value_bytes = 200;
 // it, and its root object. Read every key, then call Exchange::body_ok().
 class Body {
 public:
-    Body(json::Value value, json::Keys keys) : m_value(std::move(value)), m_root(m_value, m_problems, "", keys) {
+    Body(json::Value value, json::Keys keys)
+        : m_value(std::move(value)), m_root(m_value, m_problems, "", keys) {
         m_root.absence_judged_later();
     }
     Body(const Body&) = delete;

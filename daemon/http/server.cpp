@@ -85,11 +85,11 @@ public:
             dispatch(ex);
             drain_body(request, response);
         } catch (const Poco::Exception& e) {
-            Poco::Logger::get("kinvault.http").error("handler failed on %s: %s", route, loggable(e.displayText()));
+            Poco::Logger::get("kinvault.http")
+                .error("handler failed on %s: %s", route, loggable(e.displayText()));
             ex.send_error(Errc::internal, e.displayText());
         } catch (const std::exception& e) {
-            Poco::Logger::get("kinvault.http")
-                .error("handler failed on %s: %s", route, loggable(e.what()));
+            Poco::Logger::get("kinvault.http").error("handler failed on %s: %s", route, loggable(e.what()));
             ex.send_error(Errc::internal, e.what());
         }
         const auto ms =

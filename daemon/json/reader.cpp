@@ -174,7 +174,8 @@ std::optional<double> Object::optional_number(std::string_view key) {
     return v->as_double(); // finite: the parser refuses numbers out of a double's range
 }
 
-std::optional<std::string> Object::optional_enum(std::string_view key, std::initializer_list<std::string_view> names) {
+std::optional<std::string> Object::optional_enum(std::string_view key,
+                                                 std::initializer_list<std::string_view> names) {
     auto s = optional_string(key);
     if (!s) {
         return std::nullopt;

@@ -77,9 +77,9 @@ public:
     [[nodiscard]] std::string string_or(std::string_view key, std::string_view fallback);
     [[nodiscard]] bool required_bool(std::string_view key);
     [[nodiscard]] std::optional<bool> optional_bool(std::string_view key);
-    [[nodiscard]] std::int64_t required_integer(std::string_view key,
-                                                std::int64_t minimum = std::numeric_limits<std::int64_t>::min(),
-                                                std::int64_t maximum = std::numeric_limits<std::int64_t>::max());
+    [[nodiscard]] std::int64_t
+    required_integer(std::string_view key, std::int64_t minimum = std::numeric_limits<std::int64_t>::min(),
+                     std::int64_t maximum = std::numeric_limits<std::int64_t>::max());
     [[nodiscard]] std::optional<std::int64_t>
     optional_integer(std::string_view key, std::int64_t minimum = std::numeric_limits<std::int64_t>::min(),
                      std::int64_t maximum = std::numeric_limits<std::int64_t>::max());
@@ -88,7 +88,8 @@ public:
     // One of `names`, exactly as written; anything else is "expected one of a, b, c".
     [[nodiscard]] std::optional<std::string> optional_enum(std::string_view key,
                                                            std::initializer_list<std::string_view> names);
-    [[nodiscard]] std::string required_enum(std::string_view key, std::initializer_list<std::string_view> names);
+    [[nodiscard]] std::string required_enum(std::string_view key,
+                                            std::initializer_list<std::string_view> names);
     [[nodiscard]] std::optional<std::vector<std::string>> optional_strings(std::string_view key);
     // An object of strings with any keys (template values).
     [[nodiscard]] std::optional<std::map<std::string, std::string>> optional_string_map(std::string_view key);

@@ -144,13 +144,14 @@ private:
 
     void fail(std::string_view path, std::string problem) {
         if (m_failure.problem.empty()) {
-            m_failure = Problem{std::string(path), std::move(problem) + " (at byte " + std::to_string(m_pos) + ")"};
+            m_failure =
+                Problem{std::string(path), std::move(problem) + " (at byte " + std::to_string(m_pos) + ")"};
         }
     }
 
     void skip_space() {
-        while (m_pos < m_text.size() &&
-               (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' || m_text[m_pos] == '\n' || m_text[m_pos] == '\r')) {
+        while (m_pos < m_text.size() && (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' ||
+                                         m_text[m_pos] == '\n' || m_text[m_pos] == '\r')) {
             ++m_pos;
         }
     }

@@ -81,7 +81,8 @@ struct Parsed {
 [[nodiscard]] Parsed parse(std::string_view text, const Limits& limits = {});
 
 // As parse(), with a failure as Errc::invalid_input "<what>: <path>: <problem>".
-[[nodiscard]] Result<Value> parse_value(std::string_view text, std::string_view what, const Limits& limits = {});
+[[nodiscard]] Result<Value> parse_value(std::string_view text, std::string_view what,
+                                        const Limits& limits = {});
 
 // Path arithmetic shared by the parser and the readers.
 [[nodiscard]] std::string child_path(std::string_view path, std::string_view key);

@@ -14,7 +14,6 @@
 #pragma once
 
 #include "common/result.h"
-#include "json/reader.h"
 #include "pdf/geometry.h"
 #include "pdf/inject.h"
 #include "pdf/render.h"
@@ -22,6 +21,7 @@
 #include "pdf/stamp.h"
 #include "pdf/template.h"
 #include "pdf/worker_protocol.h"
+#include "json/reader.h"
 
 #include <optional>
 #include <string>

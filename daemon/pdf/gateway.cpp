@@ -519,8 +519,8 @@ Result<wire::Message> PdfGateway::run(std::string_view operation, const wire::He
     }
     auto message = wire::parse_message(outcome.output);
     if (!message) {
-        return internal("The PDF worker gave no valid reply (exit code " +
-                        std::to_string(outcome.exit_code) + ").");
+        return internal("The PDF worker gave no valid reply (exit code " + std::to_string(outcome.exit_code) +
+                        ").");
     }
     const std::string_view status = wire::find(message->header, "status").value_or("");
     if (status == wire::status_ok && outcome.exit_code == wire::exit_reply) {

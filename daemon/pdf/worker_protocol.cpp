@@ -146,7 +146,8 @@ Result<Message> parse_message(std::span<const std::uint8_t> bytes) {
         return bad_header("reply header length out of range");
     }
     const auto text = bytes.subspan(length_prefix_bytes, *length);
-    auto header = KV_TRY_VALUE(decode_header(std::string_view(reinterpret_cast<const char*>(text.data()), text.size())));
+    auto header = KV_TRY_VALUE(
+        decode_header(std::string_view(reinterpret_cast<const char*>(text.data()), text.size())));
     const auto payload = bytes.subspan(length_prefix_bytes + *length);
     return Message{std::move(header), Bytes(payload.begin(), payload.end())};
 }

@@ -40,8 +40,8 @@ private:
     Accounts& m_a;
 };
 
-Accounts::Accounts(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit, const Clock& clock,
-                   SessionPolicy sessions, LoginPolicy logins)
+Accounts::Accounts(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit,
+                   const Clock& clock, SessionPolicy sessions, LoginPolicy logins)
     : m_store(store), m_barrier(barrier), m_audit(audit), m_clock(clock), m_sessions(sessions),
       m_logins(logins) {}
 
@@ -170,10 +170,12 @@ Result<NewSession> Accounts::open_session(const storage::UserRecord& user, const
     out.expires_at = rec.expires_at;
     KV_TRY(m_store.transaction([&]() -> Status {
         KV_TRY(m_store.insert_session(rec));
-        return m_audit.append(
-            {.actor = user.id, .action = audit_action::session_open, .object = user.id, .decision = "ok",
-             .reason = method},
-            req);
+        return m_audit.append({.actor = user.id,
+                               .action = audit_action::session_open,
+                               .object = user.id,
+                               .decision = "ok",
+                               .reason = method},
+                              req);
     }));
     (void)m_store.delete_expired_sessions(now, m_sessions.idle_seconds);
     out.principal.user_id = user.id;

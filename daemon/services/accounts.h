@@ -1,9 +1,9 @@
 // Accounts, sessions, invitations and sign-in throttling (security.md "Web and API baseline", ASVS 4.0 L2).
 #pragma once
 
+#include "barrier/barrier.h"
 #include "common/clock.h"
 #include "common/result.h"
-#include "barrier/barrier.h"
 #include "crypto/secret.h"
 #include "services/audit.h"
 #include "services/context.h"

@@ -1,9 +1,9 @@
 // Cases (one per family) and their parties.
 #pragma once
 
+#include "barrier/barrier.h"
 #include "common/clock.h"
 #include "common/result.h"
-#include "barrier/barrier.h"
 #include "services/accounts.h"
 #include "services/audit.h"
 #include "services/notifier.h"

@@ -5,7 +5,6 @@
 #include "json/value.h"
 #include "json/writer.h"
 
-
 namespace kinvault::services {
 
 Notifier::Notifier(storage::Store& store, const barrier::Barrier& barrier, const Clock& clock)

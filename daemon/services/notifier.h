@@ -3,9 +3,9 @@
 // what a person needs to act (a link), never a document.
 #pragma once
 
+#include "barrier/barrier.h"
 #include "common/clock.h"
 #include "common/result.h"
-#include "barrier/barrier.h"
 #include "storage/store.h"
 
 #include <mutex>

@@ -12,10 +12,10 @@
 //   envelope_records  sealed envelope records, locks, visibility    envelope(_codec)  the record itself
 #pragma once
 
+#include "barrier/barrier.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "crypto/ca.h"
-#include "barrier/barrier.h"
 #include "pdf/gateway.h"
 #include "services/accounts.h"
 #include "services/audit.h"

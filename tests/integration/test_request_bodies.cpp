@@ -155,7 +155,8 @@ TEST_CASE("every route that takes a JSON body refuses a malformed one with a 400
 
         // One daemon for every route: a SECTION per route and kind would start it ~180 times.
         if (!p.wrong_key.empty()) { // a value of the wrong kind
-            CHECK(names_path(send("{\"" + p.wrong_key + "\":" + p.wrong_value + "}"), p.wrong_key, "expected"));
+            CHECK(
+                names_path(send("{\"" + p.wrong_key + "\":" + p.wrong_value + "}"), p.wrong_key, "expected"));
         }
         if (!p.null_key.empty()) { // null where the schema requires a value
             CHECK(names_path(send("{\"" + p.null_key + "\":null}"), p.null_key, "null"));

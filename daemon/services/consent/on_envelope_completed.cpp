@@ -9,9 +9,9 @@ namespace kinvault::services {
 
 namespace {
 
-// The envelope keeps each signer's capacity as text (services/signing/envelope.h); here it becomes the domain's.
-// nullopt for the practice's own signature, which authorises nothing. Anything else unrecognised is an error
-// naming the value, never a silent "self".
+// The envelope keeps each signer's capacity as text (services/signing/envelope.h); here it becomes the
+// domain's. nullopt for the practice's own signature, which authorises nothing. Anything else unrecognised is
+// an error naming the value, never a silent "self".
 Result<std::optional<domain::SignerCapacity>> roi_capacity(const std::string& capacity) {
     if (capacity == "clinician") {
         return std::optional<domain::SignerCapacity>();

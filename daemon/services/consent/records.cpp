@@ -83,7 +83,8 @@ ConsentRecords::unseal_all(const std::string& kind, const std::vector<storage::S
     for (const auto& r : rows) {
         // The row opens under its own kind: one filed under another kind than asked for is refused, as
         // it was when the caller named the context.
-        auto text = r.kind == kind ? m_barrier.open_record(r) : Result<std::string>(make_error(Errc::integrity, ""));
+        auto text =
+            r.kind == kind ? m_barrier.open_record(r) : Result<std::string>(make_error(Errc::integrity, ""));
         if (!text) {
             return make_error(Errc::integrity, "a stored " + kind + " record failed authentication");
         }

@@ -4,9 +4,9 @@
 // outlives the request that built it.
 #pragma once
 
+#include "barrier/barrier.h"
 #include "common/clock.h"
 #include "common/result.h"
-#include "barrier/barrier.h"
 #include "domain/case_facts.h"
 #include "domain/document.h"
 #include "domain/policy.h"
@@ -42,7 +42,8 @@ struct CaseSnapshot {
 // the reasons it hands to the audit log (which is not sealed) name parties by id only.
 enum class NameMode { with_names, ids_only };
 
-// Reads and writes the sealed consent records (storage::SealedRecord, sealed through the barrier under its kind and id).
+// Reads and writes the sealed consent records (storage::SealedRecord, sealed through the barrier under its
+// kind and id).
 class ConsentRecords {
 public:
     ConsentRecords(storage::Store& store, const barrier::Barrier& barrier);

@@ -384,8 +384,7 @@ Status DocumentStreams::decrypt_checked_blob(const storage::VersionRecord& v, cr
 }
 
 Status DocumentStreams::verify_blob(const storage::VersionRecord& v) {
-    const crypto::Secret key = KV_TRY_VALUE(
-        m_barrier.unwrap_data_key(v));
+    const crypto::Secret key = KV_TRY_VALUE(m_barrier.unwrap_data_key(v));
     crypto::BlobMac mac(key);
     if (!v.ciphertext_mac.empty()) {
         return check_blob_tag(v, mac);
@@ -416,14 +415,14 @@ Status DocumentStreams::verify_blob(const storage::VersionRecord& v) {
 }
 
 Status DocumentStreams::decrypt_blob(const storage::VersionRecord& v, const crypto::ByteSink& sink) const {
-    auto key = KV_TRY_VALUE(
-        m_barrier.unwrap_data_key(v));
+    auto key = KV_TRY_VALUE(m_barrier.unwrap_data_key(v));
     return decrypt_blob(v, std::move(key), sink);
 }
 
 Status DocumentStreams::decrypt_blob(const storage::VersionRecord& v, crypto::Secret&& key,
                                      const crypto::ByteSink& sink) const {
-    crypto::BlobDecryptor dec(std::move(key), barrier::blob_binding(v.document_id, v.version, v.kek_version), sink);
+    crypto::BlobDecryptor dec(std::move(key), barrier::blob_binding(v.document_id, v.version, v.kek_version),
+                              sink);
     KV_TRY(m_blobs.read(v.blob_id, [&](const std::uint8_t* d, std::size_t n) { return dec.feed(d, n); }));
     return dec.finish();
 }
@@ -432,8 +431,7 @@ std::shared_ptr<DocumentStream> DocumentStreams::open(const storage::VersionReco
     if (!v.ciphertext_mac.empty()) {
         // The data key is unwrapped once, here: the check takes the Poly1305 key derived from it, decryption
         // takes the key itself. Both tasks then read only the blob: safe on the helper threads.
-        auto key =
-            m_barrier.unwrap_data_key(v);
+        auto key = m_barrier.unwrap_data_key(v);
         if (!key) {
             const Error failed = key.error();
             return std::make_shared<DocumentStream>(

@@ -4,10 +4,10 @@
 // there (bench/), so change it only with them at hand.
 #pragma once
 
+#include "barrier/barrier.h"
 #include "common/result.h"
 #include "crypto/blob_cipher.h"
 #include "crypto/blob_mac.h"
-#include "barrier/barrier.h"
 #include "storage/blob_store.h"
 #include "storage/store.h"
 

@@ -341,8 +341,9 @@ Result<DocumentView> Vault::commit_upload(Upload::State& s) {
         remove_blob();
         return std::move(reader).error();
     }
-    auto source = std::make_shared<DecryptingSource>(std::move(reader).value(), s.data_key,
-                                                     barrier::blob_binding(v.document_id, v.version, v.kek_version));
+    auto source =
+        std::make_shared<DecryptingSource>(std::move(reader).value(), s.data_key,
+                                           barrier::blob_binding(v.document_id, v.version, v.kek_version));
     auto report = m_pdf.inspect([source]() { return source->next(); });
     if (!report) {
         remove_blob();

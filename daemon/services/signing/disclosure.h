@@ -2,9 +2,9 @@
 // user's standing consent to sign electronically (accepted with an envelope, withdrawn going forward).
 #pragma once
 
+#include "barrier/barrier.h"
 #include "common/clock.h"
 #include "common/result.h"
-#include "barrier/barrier.h"
 #include "services/audit.h"
 #include "services/context.h"
 #include "storage/store.h"
@@ -27,7 +27,8 @@ enum class EsignConsentState { accepted, withdrawn };
 
 class EsignConsents {
 public:
-    EsignConsents(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit, const Clock& clock);
+    EsignConsents(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit,
+                  const Clock& clock);
 
     // Whether the user's consent stands (accepted and not since withdrawn).
     [[nodiscard]] Result<bool> standing(const std::string& user_id) const;

@@ -2,9 +2,9 @@
 // viewer is, the event trail, and expiry. Every signing use case goes through here.
 #pragma once
 
+#include "barrier/barrier.h"
 #include "common/clock.h"
 #include "common/result.h"
-#include "barrier/barrier.h"
 #include "services/audit.h"
 #include "services/context.h"
 #include "services/release_gate.h"
@@ -21,8 +21,8 @@ namespace kinvault::services {
 
 class EnvelopeRecords {
 public:
-    EnvelopeRecords(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit, ReleaseGate& gate,
-                    const Clock& clock);
+    EnvelopeRecords(storage::Store& store, const barrier::Barrier& barrier, AuditLog& audit,
+                    ReleaseGate& gate, const Clock& clock);
 
     [[nodiscard]] Result<Envelope> load(const std::string& envelope_id) const;
     [[nodiscard]] Status save(const Envelope& e);

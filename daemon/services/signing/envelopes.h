@@ -2,9 +2,9 @@
 // document (signers checked, fields placed), send it, remind, void, and expire it; the status and lists.
 #pragma once
 
+#include "barrier/barrier.h"
 #include "common/clock.h"
 #include "common/result.h"
-#include "barrier/barrier.h"
 #include "pdf/gateway.h"
 #include "pdf/stamp.h"
 #include "pdf/template.h"

@@ -2,10 +2,10 @@
 // hierarchy, reused while valid and in the same name, and only unwrapped inside an authenticated signing act.
 #pragma once
 
+#include "barrier/barrier.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "crypto/ca.h"
-#include "barrier/barrier.h"
 #include "services/context.h"
 #include "storage/store.h"
 

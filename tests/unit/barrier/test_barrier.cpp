@@ -180,14 +180,18 @@ TEST_CASE("a value sealed in one place does not open in another", "[barrier]") {
         // The sealed fields above exercise the accessors; this walks the whole table of places so that a
         // new column added to barrier/place.h without a distinct context cannot pass unnoticed.
         const std::vector<Place> places{
-            {.column = Column::user_email, .id = "x"},       {.column = Column::user_name, .id = "x"},
-            {.column = Column::user_totp, .id = "x"},        {.column = Column::case_name, .id = "x"},
-            {.column = Column::party_name, .id = "x"},       {.column = Column::party_email, .id = "x"},
+            {.column = Column::user_email, .id = "x"},
+            {.column = Column::user_name, .id = "x"},
+            {.column = Column::user_totp, .id = "x"},
+            {.column = Column::case_name, .id = "x"},
+            {.column = Column::party_name, .id = "x"},
+            {.column = Column::party_email, .id = "x"},
             {.column = Column::version_title, .id = "x", .version = 1},
             {.column = Column::version_filename, .id = "x", .version = 1},
             {.column = Column::version_data_key, .id = "x", .version = 1},
             {.column = Column::record_body, .id = "x", .kind = "roi"},
-            {.column = Column::outbox_mail, .id = "x"},      {.column = Column::secret, .id = "x"},
+            {.column = Column::outbox_mail, .id = "x"},
+            {.column = Column::secret, .id = "x"},
         };
         for (std::size_t i = 0; i < places.size(); ++i) {
             const Bytes sealed = ring.seal_field("value", context(places[i]));

@@ -40,7 +40,8 @@ const std::vector<Known>& known_places() {
         {{.column = Column::record_body, .id = "roi_1", .kind = "roi"}, "record:roi:roi_1"},
         {{.column = Column::record_body, .id = "env_1", .kind = "envelope"}, "record:envelope:env_1"},
         {{.column = Column::record_body, .id = "usr_1", .kind = "signer-cert"}, "record:signer-cert:usr_1"},
-        {{.column = Column::record_body, .id = "usr_1", .kind = "esign-consent"}, "record:esign-consent:usr_1"},
+        {{.column = Column::record_body, .id = "usr_1", .kind = "esign-consent"},
+         "record:esign-consent:usr_1"},
         {{.column = Column::outbox_mail, .id = "msg_1"}, "outbox:msg_1"},
         {{.column = Column::secret, .id = "ca.key"}, "ca.key"},
     };

@@ -177,7 +177,8 @@ TEST_CASE("optional keys, integers and open maps", "[json][reader]") {
     }
 }
 
-TEST_CASE("a request body leaves an absent required key to the route, but still refuses null", "[json][reader]") {
+TEST_CASE("a request body leaves an absent required key to the route, but still refuses null",
+          "[json][reader]") {
     const auto parsed = parse(R"({"accept":null})");
     json::Problems problems;
     json::Object body(*parsed.value, problems);

@@ -40,8 +40,8 @@ TEST_CASE("the UTF-8 decoder accepts exactly RFC 3629", "[utf8]") {
 
 TEST_CASE("encoding and cutting keep text valid", "[utf8]") {
     SECTION("every code point round-trips") {
-        for (const char32_t cp : {U'\0', U'\x7F', U'\x80', U'\u07FF', U'\u0800', U'\uFFFF', U'\U00010000',
-                                  U'\U0010FFFF'}) {
+        for (const char32_t cp :
+             {U'\0', U'\x7F', U'\x80', U'\u07FF', U'\u0800', U'\uFFFF', U'\U00010000', U'\U0010FFFF'}) {
             std::string text;
             utf8::append(text, cp);
             const auto back = utf8::decode(text);

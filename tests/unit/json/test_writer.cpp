@@ -14,7 +14,15 @@ using namespace kinvault;
 TEST_CASE("the writer writes one canonical form", "[json][writer]") {
     SECTION("keys stay in the order written, with no whitespace anywhere") {
         json::Writer w;
-        w.begin_object().key("b").integer(1).key("a").begin_array().string("x").boolean(true).null().end_array();
+        w.begin_object()
+            .key("b")
+            .integer(1)
+            .key("a")
+            .begin_array()
+            .string("x")
+            .boolean(true)
+            .null()
+            .end_array();
         w.key("c").begin_object().end_object().end_object();
         CHECK(w.str() == R"({"b":1,"a":["x",true,null],"c":{}})");
     }
@@ -22,7 +30,9 @@ TEST_CASE("the writer writes one canonical form", "[json][writer]") {
         CHECK(json::quote("a\"b\\c\n\r\t\x01/\xC3\xA9") == "\"a\\\"b\\\\c\\n\\r\\t\\u0001/\xC3\xA9\"");
     }
     SECTION("bytes that are not UTF-8 become U+FFFD, so the output is always valid") {
-        CHECK(json::quote("a\xFF" "b") == "\"a\xEF\xBF\xBD" "b\"");
+        CHECK(json::quote("a\xFF"
+                          "b") == "\"a\xEF\xBF\xBD"
+                                  "b\"");
         CHECK(json::quote("\xED\xA0\x80") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
     }
     SECTION("doubles in their shortest exact form; NaN as null") {

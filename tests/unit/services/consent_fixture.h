@@ -3,9 +3,9 @@
 // parent. Tests drive the consent use cases and the gate the way the API does.
 #pragma once
 
+#include "barrier/barrier.h"
 #include "common/clock.h"
 #include "crypto/checkpoint.h"
-#include "barrier/barrier.h"
 #include "crypto/keyring.h"
 #include "crypto/random.h"
 #include "services/audit.h"

@@ -1,16 +1,16 @@
 // A complete service stack over a real SQLite store in a temporary directory, with a fake clock.
 #pragma once
 
-#include "crypto/checkpoint.h"
 #include "barrier/barrier.h"
+#include "crypto/checkpoint.h"
 #include "crypto/keyring.h"
 #include "pdf/gateway.h"
 #include "services/accounts.h"
 #include "services/audit.h"
 #include "services/cases.h"
+#include "services/documents/vault.h"
 #include "services/notifier.h"
 #include "services/release_gate.h"
-#include "services/documents/vault.h"
 #include "storage/blob_store.h"
 #include "storage/store.h"
 

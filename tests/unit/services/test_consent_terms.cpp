@@ -1,5 +1,5 @@
-// The court order terms a clinician types (services/consent/order_terms.h) become the structured terms the release
-// engine reads, with parties found by name or id, and every mistake named with its term number.
+// The court order terms a clinician types (services/consent/order_terms.h) become the structured terms the
+// release engine reads, with parties found by name or id, and every mistake named with its term number.
 #include "services/consent/order_terms.h"
 
 #include <catch2/catch.hpp>
