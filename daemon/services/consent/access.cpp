@@ -57,6 +57,26 @@ Result<CaseAccess> ConsentAccess::case_for(const Principal& who, const std::stri
     return m_gate.case_access(who, case_id);
 }
 
+Result<ConsentAccess::ClinicianDocument> ConsentAccess::clinician_document(const Principal& who,
+                                                                           const std::string& document_id,
+                                                                           const std::string& what) {
+    auto d = KV_TRY_VALUE(m_store.document_by_id(document_id));
+    if (!d.has_value()) {
+        return hidden_document();
+    }
+    auto access = case_for(who, d->case_id);
+    if (!access) {
+        return access.error().code == Errc::not_found ? hidden_document() : std::move(access).error();
+    }
+    if (!is_clinician(*access)) {
+        if (!m_gate.decide(*access, *d, AccessAction::read).permit) {
+            return hidden_document();
+        }
+        return clinician_only(what);
+    }
+    return ClinicianDocument{std::move(*d), std::move(access).value()};
+}
+
 Result<CaseSnapshot> ConsentAccess::named(const CaseAccess& access) const {
     CaseSnapshot s = access.consent->snapshot;
     KV_TRY(m_records.name_parties(s.facts, s.party_rows));

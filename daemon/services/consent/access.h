@@ -69,6 +69,15 @@ public:
                                                                    const std::string& case_id,
                                                                    const std::string& what) const;
 
+    // A document the case's clinician acts on (classify it, explain a decision about it): "no such
+    // document" for anyone who may not read it, "clinicians only" (naming `what`) for those who may.
+    struct ClinicianDocument {
+        storage::DocumentRecord document;
+        CaseAccess access;
+    };
+    [[nodiscard]] Result<ClinicianDocument>
+    clinician_document(const Principal& who, const std::string& document_id, const std::string& what);
+
     [[nodiscard]] ReleaseGate& gate() const { return m_gate; }
     [[nodiscard]] const domain::Policy& policy() const { return m_gate.policy(); }
 

@@ -147,28 +147,17 @@ Result<DocumentFactsRecord> CaseFactsService::classify_document(const Principal&
                                                                 const std::string& document_id,
                                                                 const ClassificationInput& input,
                                                                 const RequestInfo& req) {
-    const auto d = KV_TRY_VALUE(m_store.document_by_id(document_id));
-    if (!d.has_value()) {
-        return hidden_document();
-    }
-    auto access = m_access.case_for(who, d->case_id);
-    if (!access) {
-        return access.error().code == Errc::not_found ? hidden_document() : std::move(access).error();
-    }
-    if (!is_clinician(*access)) {
-        if (!m_access.gate().decide(*access, *d, AccessAction::read).permit) {
-            return hidden_document();
-        }
-        return clinician_only("classify a document");
-    }
-    const auto& snap = access->consent->snapshot;
+    const auto target = KV_TRY_VALUE(m_access.clinician_document(who, document_id, "classify a document"));
+    const storage::DocumentRecord& d = target.document;
+    const CaseAccess& access = target.access;
+    const auto& snap = access.consent->snapshot;
     DocumentFactsRecord rec;
     if (const auto it = snap.document_facts.find(document_id); it != snap.document_facts.end()) {
         rec = it->second;
     }
     rec.document_id = document_id;
-    rec.case_id = d->case_id;
-    storage::DocumentRecord row = *d;
+    rec.case_id = d.case_id;
+    storage::DocumentRecord row = d;
     KV_TRY(apply_classification(rec, row, snap.facts, input));
     const UnixTime now = m_clock.now();
     KV_TRY(m_store.transaction([&]() -> Status {

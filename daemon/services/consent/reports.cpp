@@ -32,21 +32,11 @@ Result<domain::CaseReadiness> Reports::readiness(const Principal& who, const std
 
 Result<Explanation> Reports::explain(const Principal& who, const std::string& document_id,
                                      const std::string& party_id, const RequestInfo& req) {
-    const auto d = KV_TRY_VALUE(m_store.document_by_id(document_id));
-    if (!d.has_value()) {
-        return hidden_document();
-    }
-    auto access = m_access.case_for(who, d->case_id);
-    if (!access) {
-        return access.error().code == Errc::not_found ? hidden_document() : std::move(access).error();
-    }
-    if (!is_clinician(*access)) {
-        if (!m_access.gate().decide(*access, *d, AccessAction::read).permit) {
-            return hidden_document();
-        }
-        return clinician_only("explain release decisions");
-    }
-    const auto snap = KV_TRY_VALUE(m_access.named(*access));
+    const auto target =
+        KV_TRY_VALUE(m_access.clinician_document(who, document_id, "explain release decisions"));
+    const storage::DocumentRecord& d = target.document;
+    const CaseAccess& access = target.access;
+    const auto snap = KV_TRY_VALUE(m_access.named(access));
     if (domain::find_party(snap.facts, party_id) == nullptr) {
         return make_error(Errc::invalid_input, "party must be a party of this case");
     }
@@ -54,13 +44,13 @@ Result<Explanation> Reports::explain(const Principal& who, const std::string& do
     out.document_id = document_id;
     out.party = party_id;
     out.party_name = party_name(snap, party_id);
-    out.decision = m_access.gate().explain(*access, *d, requester_as(snap, party_id));
+    out.decision = m_access.gate().explain(access, d, requester_as(snap, party_id));
     json::ObjectWriter details;
     details.field("as", party_id).field("rule", out.decision.rule_code());
     KV_TRY(m_audit.append({.actor = who.user_id,
                            .action = audit_action::access_explain,
                            .object = document_id,
-                           .case_id = d->case_id,
+                           .case_id = d.case_id,
                            .decision = std::string(domain::to_string(out.decision.effect)),
                            .reason = std::string(out.decision.rule_code()) + ": " + out.decision.reason,
                            .details = details.str()},
