@@ -232,3 +232,40 @@ test("the clinician reads a document's audit trail", async (t) => {
   assert.ok(rows.some((r) => /opened or downloaded it/.test(r)), rows.join('\n'));
   await checkPage(page, 'audit-trail');
 });
+
+test('dismissing the reason prompt leaves a signing in progress; giving a reason cancels it', async (t) => {
+  if (skipUnlessPages(t)) return;
+  const { page } = people.clinician;
+  const parties = (await clinician.json('GET', `/api/v1/cases/${S.caseId}/parties`)).items;
+  const parent = parties.find((p) => p.role === 'parent');
+  const q = new URLSearchParams({ type: 'reunification-agreement', title: 'Fee schedule', filename: 'fees.pdf' });
+  const up = await clinician.request('POST', `/api/v1/cases/${S.caseId}/documents?${q}`, makePdf('Fee schedule', 1));
+  assert.equal(up.status, 201, up.body.toString());
+  const env = await clinician.json('POST', `/api/v1/cases/${S.caseId}/envelopes`, {
+    document: up.json.id, title: 'Fee schedule', signers: [{ slot: 'parent_a', party: parent.id, group: 1 }],
+    fields: [{ name: 'parent_a_signature', signer: 'parent_a', kind: 'signature', page: 0, x: 72, y: 500, width: 220, height: 50 }],
+  }, [201]);
+  if (env.state === 'draft') await clinician.json('POST', `/api/v1/envelopes/${env.id}/send`);
+  const state = async () => (await clinician.json('GET', `/api/v1/envelopes/${env.id}`)).state;
+
+  await page.goto(`${daemon.url}/clinician?case=${S.caseId}`);
+  const box = page.locator(`div.envelope[data-envelope="${env.id}"]`);
+  await box.waitFor();
+  // The handler runs to its first request within the click; CDP delivers that request's event before the
+  // answer to the evaluate after it, so a count of zero then means no void was ever asked for.
+  let voids = 0;
+  const countVoids = (r) => { if (r.url().endsWith(`/envelopes/${env.id}/void`)) voids += 1; };
+  page.on('request', countVoids);
+  page.once('dialog', (d) => d.dismiss());
+  await box.locator('button', { hasText: 'Cancel this signing' }).click();
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve())));
+  assert.equal(voids, 0, 'a dismissed prompt must not void the envelope');
+  assert.equal(await state(), 'sent');
+
+  page.once('dialog', (d) => d.accept('The fees were wrong'));
+  await box.locator('button', { hasText: 'Cancel this signing' }).click();
+  await page.waitForFunction(() => /Cancelled/.test(document.querySelector('#envelope-message')?.textContent || ''));
+  page.off('request', countVoids);
+  assert.equal(voids, 1);
+  assert.equal(await state(), 'voided');
+});

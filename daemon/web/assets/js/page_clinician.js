@@ -216,8 +216,11 @@ async function loadEnvelopes() {
     const act = (label, path, body2, done) => {
       const b = el('button', { type: 'button', class: 'secondary', text: label });
       b.addEventListener('click', async () => {
+        // A body of null means the person changed their mind (e.g. dismissed the reason prompt): do nothing.
+        const payload = body2 ? body2() : undefined;
+        if (payload === null) return;
         try {
-          await busy(b, 'Working…', () => api('POST', path, body2 && body2()));
+          await busy(b, 'Working…', () => api('POST', path, payload));
           say($('#envelope-message'), done, 'good');
           await loadEnvelopes();
         } catch (err) {
@@ -229,7 +232,10 @@ async function loadEnvelopes() {
     if (env.state === 'draft') act('Send for signing', `/envelopes/${env.id}/send`, null, 'Sent. Each signer gets an e-mail when it is their turn.');
     if (env.state === 'sent') {
       act('Send a reminder', `/envelopes/${env.id}/remind`, null, 'A reminder e-mail is on its way to whoever still has to sign.');
-      act('Cancel this signing', `/envelopes/${env.id}/void`, () => ({ reason: window.prompt('Why are you cancelling it? (the signers will see this)') || 'Cancelled by the therapist' }), 'Cancelled. Nothing more can be signed on it.');
+      act('Cancel this signing', `/envelopes/${env.id}/void`, () => {
+        const reason = window.prompt('Why are you cancelling it? (the signers will see this)');
+        return reason === null ? null : { reason: reason.trim() || 'Cancelled by the therapist' };
+      }, 'Cancelled. Nothing more can be signed on it.');
     }
     if (env.document_id) actions.append(el('a', { class: 'button secondary', href: `/view?doc=${encodeURIComponent(env.document_id)}`, text: 'Read' }));
     box.append(actions);
