@@ -1,5 +1,7 @@
 #include "services/consent/fhir.h"
 
+#include <algorithm>
+
 #include <Poco/JSON/Array.h>
 
 namespace kinvault::services {
@@ -111,7 +113,11 @@ Obj roi_to_fhir(const RoiDetail& d) {
     const domain::Roi& roi = d.roi;
     Obj c = new Poco::JSON::Object();
     c->set("resourceType", "Consent");
-    c->set("id", roi.id);
+    // FHIR R5 2.1.28.0.1 (datatype id): [A-Za-z0-9\-\.]{1,64}. Kinvault ids are a prefix, "_" and base32, so
+    // the resource id spells the "_" as "-" (still unique); the identifier keeps the Kinvault id exactly.
+    std::string resource_id = roi.id;
+    std::replace(resource_id.begin(), resource_id.end(), '_', '-');
+    c->set("id", resource_id);
     Arr identifiers = new Poco::JSON::Array();
     Obj ident = new Poco::JSON::Object();
     ident->set("system", "urn:kinvault:roi");

@@ -8,6 +8,8 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <regex>
+
 #include <algorithm>
 
 using namespace kvconsent;
@@ -348,6 +350,11 @@ TEST_CASE("ROIs are prepared, signed, revoked and exported through the consent s
             services::roi_to_fhir(must(f.consent->rois.export_roi(f.as_clinician, created.roi.id, f.req)));
         CHECK(fhir->getValue<std::string>("resourceType") == "Consent");
         CHECK(fhir->getValue<std::string>("status") == "active");
+        // A FHIR id allows letters, digits, "-" and "." only (R5 datatype id); the Kinvault id stays exact
+        // in the identifier, so an importing system can find the ROI again.
+        const auto id = fhir->getValue<std::string>("id");
+        CHECK(std::regex_match(id, std::regex("[A-Za-z0-9\\-\\.]{1,64}")));
+        CHECK(fhir->getArray("identifier")->getObject(0)->getValue<std::string>("value") == created.roi.id);
         CHECK(fhir->getValue<std::string>("decision") == "permit");
         const auto provision = fhir->getArray("provision")->getObject(0);
         CHECK(provision->getArray("actor")->size() == 2);
