@@ -1,4 +1,5 @@
 #include "barrier/barrier.h"
+#include "keyring_for_tests.h"
 
 #include <catch2/catch.hpp>
 
@@ -9,11 +10,7 @@ using namespace kinvault::barrier;
 
 namespace {
 
-crypto::Keyring new_keyring() {
-    auto created = crypto::Keyring::create(crypto::UnsealMethod::key_file, crypto::Secret::random(32));
-    REQUIRE(created);
-    return std::move(created->first);
-}
+using barrier_tests::new_keyring;
 
 storage::UserRecord user(const std::string& id) {
     storage::UserRecord u;

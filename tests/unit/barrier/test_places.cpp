@@ -3,6 +3,7 @@
 // barrier/place.cpp that would leave existing vaults unreadable fails this test instead.
 #include "barrier/barrier.h"
 #include "barrier/place.h"
+#include "keyring_for_tests.h"
 
 #include <catch2/catch.hpp>
 
@@ -14,11 +15,7 @@ using namespace kinvault::barrier;
 
 namespace {
 
-crypto::Keyring new_keyring() {
-    auto created = crypto::Keyring::create(crypto::UnsealMethod::key_file, crypto::Secret::random(32));
-    REQUIRE(created);
-    return std::move(created->first);
-}
+using barrier_tests::new_keyring;
 
 struct Known {
     Place place;
